@@ -1,1 +1,3 @@
-//! placeholder until the policy lands
+//! Kubewarden policy: admit container images only from trusted registries.
+
+pub mod reference;
