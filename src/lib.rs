@@ -1,3 +1,42 @@
 //! Kubewarden policy: admit container images only from trusted registries.
+//!
+//! This file only registers the waPC functions and dispatches; each idea lives in
+//! its own module: [`reference`] reads image strings as the runtime does,
+//! [`registry`] and [`image_pattern`] are the matching rules, [`settings`] checks
+//! and compiles the settings, [`workload`] finds the images in each kind,
+//! [`validation`] judges them and [`response`] shapes the answer.
 
+pub mod image_pattern;
+pub mod json;
 pub mod reference;
+pub mod registry;
+pub mod response;
+pub mod settings;
+pub mod validation;
+pub mod workload;
+
+use kubewarden_policy_sdk::protocol_version_guest;
+use kubewarden_policy_sdk::settings::SettingsValidationResponse;
+use wapc_guest::{register_function, CallResult};
+
+/// waPC entry point: registers the functions Kubewarden calls.
+#[no_mangle]
+pub extern "C" fn wapc_init() {
+    register_function("validate", validate);
+    register_function("validate_settings", validate_settings);
+    register_function("protocol_version", protocol_version_guest);
+}
+
+/// Judges one admission request against the settings it arrives with.
+fn validate(payload: &[u8]) -> CallResult {
+    response::answer(validation::validate(payload))
+}
+
+/// Checks settings before policy-server loads the policy.
+fn validate_settings(payload: &[u8]) -> CallResult {
+    let verdict = settings::check(payload);
+    Ok(serde_json::to_vec(&SettingsValidationResponse {
+        valid: verdict.is_ok(),
+        message: verdict.err(),
+    })?)
+}

@@ -102,9 +102,9 @@ pub fn is_tag(tag: &str) -> bool {
     let word = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
     let b = tag.as_bytes();
     match b.first() {
-        Some(first) if word(first) && b.len() <= TAG_MAX => b[1..]
-            .iter()
-            .all(|c| word(c) || *c == b'.' || *c == b'-'),
+        Some(first) if word(first) && b.len() <= TAG_MAX => {
+            b[1..].iter().all(|c| word(c) || *c == b'.' || *c == b'-')
+        }
         _ => false,
     }
 }
@@ -123,8 +123,7 @@ pub enum DigestError {
 /// A digest, checked both against the grammar and against its algorithm.
 pub fn check_digest(digest: &str) -> Result<(), DigestError> {
     let (algorithm, hex) = digest.split_once(':').ok_or(DigestError::Format)?;
-    if !is_algorithm(algorithm) || hex.len() < 32 || !hex.bytes().all(|c| c.is_ascii_hexdigit())
-    {
+    if !is_algorithm(algorithm) || hex.len() < 32 || !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
         return Err(DigestError::Format);
     }
     let want = match algorithm {
@@ -150,7 +149,9 @@ fn is_algorithm(algorithm: &str) -> bool {
 
 /// 64 lowercase hex characters: an image ID, which is refused as a name.
 pub fn is_image_id(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+    s.len() == 64
+        && s.bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
 }
 
 #[cfg(test)]

@@ -214,7 +214,8 @@ impl fmt::Display for ParseError {
             }
             ParseError::InvalidRegistry(r) => write!(
                 f,
-                "\"{r}\" is read as the registry but is not a valid host[:port]"
+                "\"{}\" is read as the registry but is not a valid host[:port]",
+                r.escape_debug()
             ),
             ParseError::Uppercase => f.write_str("the repository name must be lowercase"),
             ParseError::EmptyComponent => {
@@ -222,18 +223,20 @@ impl fmt::Display for ParseError {
             }
             ParseError::InvalidComponent(c) => write!(
                 f,
-                "invalid repository path component \"{c}\" (lowercase letters, digits and single separators only)"
+                "invalid repository path component \"{}\" (lowercase letters, digits and single separators only)",
+                c.escape_debug()
             ),
             ParseError::PathTooLong(n) => write!(
                 f,
                 "the repository name is {n} characters long, more than {}",
                 grammar::PATH_MAX
             ),
-            ParseError::InvalidTag(t) => write!(f, "invalid tag \"{t}\""),
-            ParseError::InvalidDigest(d) => write!(f, "invalid digest \"{d}\""),
+            ParseError::InvalidTag(t) => write!(f, "invalid tag \"{}\"", t.escape_debug()),
+            ParseError::InvalidDigest(d) => write!(f, "invalid digest \"{}\"", d.escape_debug()),
             ParseError::UnsupportedDigest(d) => write!(
                 f,
-                "unsupported digest algorithm in \"{d}\" (sha256, sha384 or sha512)"
+                "unsupported digest algorithm in \"{}\" (sha256, sha384 or sha512)",
+                d.escape_debug()
             ),
             ParseError::DigestLength(d) => write!(
                 f,

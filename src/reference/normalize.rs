@@ -95,7 +95,8 @@ fn split_domain(image: &str) -> Result<(Domain<'_>, &str), ParseError> {
     if first == LEGACY_DOCKER_HUB {
         return Ok((docker_hub, rest));
     }
-    let domain = parse_domain(first).ok_or_else(|| ParseError::InvalidRegistry(first.to_owned()))?;
+    let domain =
+        parse_domain(first).ok_or_else(|| ParseError::InvalidRegistry(first.to_owned()))?;
     Ok((domain, rest))
 }
 
@@ -152,13 +153,31 @@ mod tests {
     #[case::short_name("busybox", "docker.io", "library/busybox", None, None)]
     #[case::user_repo("bitnami/redis:7", "docker.io", "bitnami/redis", Some("7"), None)]
     #[case::explicit_hub("docker.io/busybox", "docker.io", "library/busybox", None, None)]
-    #[case::legacy_hub("index.docker.io/busybox:1", "docker.io", "library/busybox", Some("1"), None)]
-    #[case::registry_1_no_library("registry-1.docker.io/busybox", "registry-1.docker.io", "busybox", None, None)]
+    #[case::legacy_hub(
+        "index.docker.io/busybox:1",
+        "docker.io",
+        "library/busybox",
+        Some("1"),
+        None
+    )]
+    #[case::registry_1_no_library(
+        "registry-1.docker.io/busybox",
+        "registry-1.docker.io",
+        "busybox",
+        None,
+        None
+    )]
     #[case::uppercase_hub_no_library("Docker.IO/x", "Docker.IO", "x", None, None)]
     #[case::localhost("localhost/app", "localhost", "app", None, None)]
     #[case::localhost_port("localhost:5000/app:v1", "localhost:5000", "app", Some("v1"), None)]
     #[case::localhost_alone_is_hub("localhost", "docker.io", "library/localhost", None, None)]
-    #[case::host_port_alone_is_hub_tag("example.com:5000", "docker.io", "library/example.com", Some("5000"), None)]
+    #[case::host_port_alone_is_hub_tag(
+        "example.com:5000",
+        "docker.io",
+        "library/example.com",
+        Some("5000"),
+        None
+    )]
     #[case::ipv6("[fd00::1]:5000/app", "[fd00::1]:5000", "app", None, None)]
     #[case::digest_keeps_tag("ghcr.io/org/app:1.0@sha256:7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa", "ghcr.io", "org/app", Some("1.0"), Some(D))]
     #[case::suffix_lookalike("docker.io.evil.example/x", "docker.io.evil.example", "x", None, None)]
@@ -182,7 +201,10 @@ mod tests {
 
     #[rstest]
     #[case::empty("", ParseError::Empty)]
-    #[case::image_id("7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa", ParseError::ImageId)]
+    #[case::image_id(
+        "7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa",
+        ParseError::ImageId
+    )]
     #[case::underscore_host_trap("my_registry.com/x", ParseError::InvalidRegistry("my_registry.com".into()))]
     #[case::trailing_dot_host("docker.io./x", ParseError::InvalidRegistry("docker.io.".into()))]
     #[case::port_not_digits("localhost:abc/x", ParseError::InvalidRegistry("localhost:abc".into()))]

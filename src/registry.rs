@@ -1,0 +1,248 @@
+//! The registry-matching rule: what a `registries.allow` / `registries.reject`
+//! entry is, and which image references it covers.
+//!
+//! ```text
+//! entry := [ "*." ] host [ ":" port ] [ "/" path ]
+//! ```
+//!
+//! - `registry.corp.example` covers that host on any port.
+//! - `localhost:5000` covers that port only.
+//! - `[fd00::1]:5000` compares IPv6 addresses, not spellings.
+//! - `ghcr.io/acme` covers repositories under `acme/`, whole components only.
+//! - `*.mirror.corp.example` covers any subdomain, never the bare domain.
+//! - `docker.io`, `index.docker.io` and `registry-1.docker.io` are one registry.
+//!
+//! Hosts compare case-insensitively and label by label; paths component by
+//! component. No raw string prefix is ever compared.
+
+use std::net::Ipv6Addr;
+
+use crate::reference::grammar::{self, ComponentError};
+use crate::reference::{same_port, Host, Reference};
+
+/// A parsed registry entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryPattern<'a> {
+    host: HostPattern<'a>,
+    port: Option<&'a str>,
+    path: Option<&'a str>,
+}
+
+/// Which hosts an entry covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum HostPattern<'a> {
+    /// Exactly this host.
+    Exact(Host<'a>),
+    /// Any proper subdomain of this domain (the entry without its `*.`).
+    Subdomains(&'a str),
+}
+
+impl<'a> RegistryPattern<'a> {
+    /// Parses an entry, or says what is wrong with it.
+    pub fn parse(entry: &'a str) -> Result<Self, String> {
+        if entry.is_empty() {
+            return Err("empty entry".into());
+        }
+        if let Some((scheme, _)) = entry.split_once("://") {
+            return Err(format!(
+                "not a registry: remove the \"{scheme}://\" scheme, entries are host[:port][/path]"
+            ));
+        }
+        let (domain, path) = match entry.split_once('/') {
+            Some((d, p)) => (d, Some(p)),
+            None => (entry, None),
+        };
+        let (wildcard, domain) = match domain.strip_prefix("*.") {
+            Some(rest) => (true, rest),
+            None => (false, domain),
+        };
+        if domain.contains('*') || path.is_some_and(|p| p.contains('*')) {
+            return Err(
+                "a wildcard is only allowed as a leading \"*.\" label, like *.mirror.corp.example"
+                    .into(),
+            );
+        }
+        let (host, port) = parse_host_port(domain)?;
+        if let Some(path) = path {
+            if path.contains([':', '@']) {
+                return Err("a registry entry has no tag or digest; use images.allow or images.reject for single images".into());
+            }
+            for component in path.split('/') {
+                grammar::check_component(component).map_err(|e| match e {
+                    ComponentError::Empty => "empty path component".to_owned(),
+                    ComponentError::Uppercase => "the path must be lowercase".to_owned(),
+                    ComponentError::Invalid => {
+                        format!("invalid path component \"{component}\"")
+                    }
+                })?;
+            }
+        }
+        let host = match (wildcard, host) {
+            (false, host) => HostPattern::Exact(host),
+            (true, Host::Name(name)) => HostPattern::Subdomains(name),
+            (true, Host::Ipv6(..)) => {
+                return Err("a wildcard applies to domain names, not IPv6 addresses".into())
+            }
+        };
+        Ok(RegistryPattern { host, port, path })
+    }
+
+    /// True when the image's registry (and path, if the entry has one) is covered.
+    pub fn matches(&self, image: &Reference<'_>) -> bool {
+        let host_ok = match &self.host {
+            HostPattern::Exact(host) => host.same_as(&image.domain.host),
+            HostPattern::Subdomains(domain) => is_proper_subdomain(&image.domain.host, domain),
+        };
+        host_ok
+            && (self.port.is_none() || same_port(self.port, image.domain.port))
+            && self.path.is_none_or(|prefix| {
+                let mut components = image.path_components();
+                prefix
+                    .split('/')
+                    .all(|want| components.next() == Some(want))
+            })
+    }
+}
+
+/// `host[:port]` of an entry: a domain name or a bracketed IPv6 address, and a
+/// port from 1 to 65535.
+fn parse_host_port(domain: &str) -> Result<(Host<'_>, Option<&str>), String> {
+    let (host, port) = if let Some(rest) = domain.strip_prefix('[') {
+        let (inner, after) = rest
+            .split_once(']')
+            .ok_or("an IPv6 address needs its closing \"]\"")?;
+        let addr = inner
+            .parse::<Ipv6Addr>()
+            .map_err(|_| format!("\"{inner}\" is not an IPv6 address"))?;
+        let port = match after {
+            "" => None,
+            p => Some(
+                p.strip_prefix(':')
+                    .ok_or("unexpected text after the IPv6 address")?,
+            ),
+        };
+        (Host::Ipv6(Some(addr), inner), port)
+    } else {
+        let (name, port) = match domain.split_once(':') {
+            Some((n, p)) => (n, Some(p)),
+            None => (domain, None),
+        };
+        if !grammar::is_domain_name(name) {
+            return Err(format!(
+                "\"{name}\" is not a valid host name (letters, digits, inner hyphens, dot-separated labels)"
+            ));
+        }
+        (Host::Name(name), port)
+    };
+    if let Some(port) = port {
+        let valid = grammar::is_port(port) && port.parse::<u16>().is_ok_and(|p| p > 0);
+        if !valid {
+            return Err(format!("\"{port}\" is not a port number (1-65535)"));
+        }
+    }
+    Ok((host, port))
+}
+
+/// True when `host` ends with all of `domain`'s labels and has at least one more.
+fn is_proper_subdomain(host: &Host<'_>, domain: &str) -> bool {
+    let mut host_labels = host.labels().rev();
+    let all_match = domain.rsplit('.').all(|want| {
+        host_labels
+            .next()
+            .is_some_and(|l| l.eq_ignore_ascii_case(want))
+    });
+    all_match && host_labels.next().is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::parse;
+    use rstest::rstest;
+
+    #[rstest]
+    // Host entries: whole labels, any port, case-insensitive.
+    #[case::host_exact("registry.corp.example", "registry.corp.example/app:1", true)]
+    #[case::host_any_port("registry.corp.example", "registry.corp.example:5000/app", true)]
+    #[case::host_case("registry.corp.example", "REGISTRY.Corp.Example/app", true)]
+    #[case::host_suffix_lookalike("docker.io", "docker.io.evil.example/x", false)]
+    #[case::host_glued_lookalike("docker.io", "docker.ioevil.com/x", false)]
+    #[case::host_prefix_lookalike("ghcr.io", "xghcr.io/x", false)]
+    #[case::host_hyphen_lookalike("ghcr.io", "ghcr.io-evil.com/x", false)]
+    #[case::host_in_path("ghcr.io", "evil.com/ghcr.io/x", false)]
+    // Docker Hub: every spelling, short names included.
+    #[case::hub_short_name("docker.io", "busybox", true)]
+    #[case::hub_user_repo("docker.io", "bitnami/redis:7", true)]
+    #[case::hub_legacy("docker.io", "index.docker.io/library/busybox", true)]
+    #[case::hub_registry_1("docker.io", "registry-1.docker.io/library/busybox", true)]
+    #[case::hub_entry_alias("index.docker.io", "nginx:1.27", true)]
+    #[case::hub_uppercase_image("docker.io", "DOCKER.IO/library/busybox", true)]
+    #[case::hub_not_quay("docker.io", "quay.io/x", false)]
+    #[case::hub_entry_not_ghcr("docker.io", "ghcr.io/x", false)]
+    // Ports.
+    #[case::port_match("localhost:5000", "localhost:5000/app", true)]
+    #[case::port_leading_zero("localhost:5000", "localhost:05000/app", true)]
+    #[case::port_other("localhost:5000", "localhost:5001/app", false)]
+    #[case::port_missing("localhost:5000", "localhost/app", false)]
+    #[case::localhost_alone_is_hub("localhost:5000", "localhost", false)]
+    // IPv6 compared as addresses.
+    #[case::ipv6_same("[fd00::1]:5000", "[fd00::1]:5000/app", true)]
+    #[case::ipv6_expanded("[::1]", "[0:0:0:0:0:0:0:1]/x", true)]
+    #[case::ipv6_other("[fd00::1]:5000", "[fd00::2]:5000/app", false)]
+    #[case::ipv6_port_differs("[fd00::1]:5000", "[fd00::1]:6000/app", false)]
+    // Path prefixes: whole components.
+    #[case::path_direct("ghcr.io/acme", "ghcr.io/acme/app:1", true)]
+    #[case::path_nested("ghcr.io/acme", "ghcr.io/acme/team/app:1", true)]
+    #[case::path_lookalike("ghcr.io/acme", "ghcr.io/acme-evil/app", false)]
+    #[case::path_is_repo("ghcr.io/acme", "ghcr.io/acme", true)]
+    #[case::path_other_host("ghcr.io/acme", "gcr.io/acme/app", false)]
+    #[case::path_hub_library("docker.io/library", "nginx", true)]
+    #[case::path_hub_library_not_user("docker.io/library", "bitnami/redis", false)]
+    #[case::path_hub_user("docker.io/bitnami", "bitnami/redis", true)]
+    // Wildcards: proper subdomains only.
+    #[case::wildcard_sub("*.mirror.corp.example", "eu.mirror.corp.example/x", true)]
+    #[case::wildcard_deep("*.mirror.corp.example", "a.b.mirror.corp.example/x", true)]
+    #[case::wildcard_not_bare("*.mirror.corp.example", "mirror.corp.example/x", false)]
+    #[case::wildcard_glued("*.mirror.corp.example", "evilmirror.corp.example/x", false)]
+    #[case::wildcard_suffix_lookalike(
+        "*.mirror.corp.example",
+        "eu.mirror.corp.example.evil.io/x",
+        false
+    )]
+    #[case::wildcard_case("*.mirror.corp.example", "EU.Mirror.corp.example/x", true)]
+    #[case::wildcard_not_ipv6("*.mirror.corp.example", "[::1]/x", false)]
+    fn matches(#[case] entry: &str, #[case] image: &str, #[case] expected: bool) {
+        let pattern = RegistryPattern::parse(entry).expect("valid entry");
+        let image = parse(image).expect("valid image");
+        assert_eq!(pattern.matches(&image), expected);
+    }
+
+    #[rstest]
+    #[case::empty("", "empty entry")]
+    #[case::scheme("https://ghcr.io", "remove the \"https://\" scheme")]
+    #[case::trailing_slash("docker.io/", "empty path component")]
+    #[case::uppercase_path("ghcr.io/Acme", "the path must be lowercase")]
+    #[case::bad_component("ghcr.io/acme_", "invalid path component \"acme_\"")]
+    #[case::tag("ghcr.io/acme/app:1.0", "no tag or digest")]
+    #[case::digest("ghcr.io/acme/app@sha256:abc", "no tag or digest")]
+    #[case::wildcard_alone("*", "wildcard is only allowed as a leading")]
+    #[case::wildcard_middle("ghcr.*.io", "wildcard is only allowed as a leading")]
+    #[case::wildcard_glued("*mirror.corp.example", "wildcard is only allowed as a leading")]
+    #[case::wildcard_path("ghcr.io/*", "wildcard is only allowed as a leading")]
+    #[case::wildcard_ipv6("*.[::1]", "not IPv6 addresses")]
+    #[case::underscore_host("my_registry.com", "\"my_registry.com\" is not a valid host name")]
+    #[case::trailing_dot("docker.io.", "is not a valid host name")]
+    #[case::bad_port("localhost:http", "\"http\" is not a port number")]
+    #[case::port_zero("localhost:0", "\"0\" is not a port number")]
+    #[case::port_too_big("localhost:65536", "\"65536\" is not a port number")]
+    #[case::bad_ipv6("[fd00::g]", "\"fd00::g\" is not an IPv6 address")]
+    #[case::unclosed_ipv6("[fd00::1", "closing")]
+    #[case::space("ghcr.io ", "is not a valid host name")]
+    fn refuses(#[case] entry: &str, #[case] message: &str) {
+        let err = RegistryPattern::parse(entry).expect_err("invalid entry");
+        assert!(
+            err.contains(message),
+            "{err:?} does not contain {message:?}"
+        );
+    }
+}

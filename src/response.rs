@@ -1,0 +1,134 @@
+//! Shaping a verdict into the answer Kubewarden expects, and the message users read.
+
+use std::fmt;
+
+use kubewarden_policy_sdk::{accept_request, reject_request};
+use wapc_guest::CallResult;
+
+use crate::validation::{Finding, Problem, Verdict};
+
+/// Status code for a payload the policy cannot read.
+const BAD_REQUEST: u16 = 400;
+/// Status code for settings that should never have been loaded.
+const MISCONFIGURED: u16 = 500;
+
+/// The waPC answer for a verdict.
+pub fn answer(verdict: Verdict<'_>) -> CallResult {
+    match verdict {
+        Verdict::Accept => accept_request(),
+        Verdict::Reject(findings) => reject_request(Some(message(findings)), None, None, None),
+        Verdict::BadRequest(why) => reject_request(
+            Some(format!("cannot read the admission request: {why}")),
+            Some(BAD_REQUEST),
+            None,
+            None,
+        ),
+        Verdict::BadSettings(why) => reject_request(
+            Some(format!("the policy settings are not valid: {why}")),
+            Some(MISCONFIGURED),
+            None,
+            None,
+        ),
+    }
+}
+
+/// One line naming every offending container, sorted by list then name:
+/// `initContainer "setup" image "evil.example/x:1": registries not allowed: evil.example`.
+pub fn message(mut findings: Vec<Finding<'_>>) -> String {
+    findings.sort_by(|a, b| (a.kind, &*a.name, &*a.image).cmp(&(b.kind, &*b.name, &*b.image)));
+    let lines: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            let problems: Vec<String> = f.problems.iter().map(ToString::to_string).collect();
+            // Escaped, so a crafted name or image cannot forge another line.
+            format!(
+                "{} \"{}\" image \"{}\": {}",
+                f.kind,
+                f.name.escape_debug(),
+                f.image.escape_debug(),
+                problems.join(", ")
+            )
+        })
+        .collect();
+    lines.join("; ")
+}
+
+/// The wording keeps the fragments trusted-repos users' scripts look for.
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::InvalidReference(why) => write!(f, "not a valid image reference: {why}"),
+            Problem::RegistryNotAllowed(registry) => {
+                write!(f, "registries not allowed: {registry}")
+            }
+            Problem::TagNotAllowed(tag) => write!(f, "tags not allowed: {tag}"),
+            Problem::ImageNotAllowed => f.write_str("images not allowed"),
+            Problem::DigestRequired => f.write_str("digest required"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::Text;
+    use crate::reference::ParseError;
+    use crate::workload::ContainerKind;
+    use rstest::rstest;
+    use serde_json::Value;
+
+    fn finding(
+        kind: ContainerKind,
+        name: &'static str,
+        image: &'static str,
+        problems: Vec<Problem>,
+    ) -> Finding<'static> {
+        Finding {
+            kind,
+            name: Text(name.into()),
+            image: Text(image.into()),
+            problems,
+        }
+    }
+
+    #[rstest]
+    #[case::registry(
+        vec![finding(ContainerKind::InitContainer, "setup", "evil.example/x:1", vec![Problem::RegistryNotAllowed("evil.example".into())])],
+        "initContainer \"setup\" image \"evil.example/x:1\": registries not allowed: evil.example"
+    )]
+    #[case::several_problems(
+        vec![finding(ContainerKind::Container, "app", "busybox", vec![Problem::RegistryNotAllowed("docker.io".into()), Problem::TagNotAllowed("latest".into()), Problem::ImageNotAllowed, Problem::DigestRequired])],
+        "container \"app\" image \"busybox\": registries not allowed: docker.io, tags not allowed: latest, images not allowed, digest required"
+    )]
+    #[case::sorted_by_list_then_name(
+        vec![
+            finding(ContainerKind::EphemeralContainer, "debug", "busybox", vec![Problem::DigestRequired]),
+            finding(ContainerKind::Container, "web", "nginx", vec![Problem::DigestRequired]),
+            finding(ContainerKind::InitContainer, "setup", "alpine", vec![Problem::DigestRequired]),
+            finding(ContainerKind::Container, "app", "redis", vec![Problem::DigestRequired]),
+        ],
+        "container \"app\" image \"redis\": digest required; container \"web\" image \"nginx\": digest required; initContainer \"setup\" image \"alpine\": digest required; ephemeralContainer \"debug\" image \"busybox\": digest required"
+    )]
+    #[case::invalid_reference_escaped(
+        vec![finding(ContainerKind::Container, "app", "ghcr.io/org/app\nevil.com/x", vec![Problem::InvalidReference(ParseError::InvalidComponent("app\nevil.com".into()))])],
+        "container \"app\" image \"ghcr.io/org/app\\nevil.com/x\": not a valid image reference: invalid repository path component \"app\\nevil.com\" (lowercase letters, digits and single separators only)"
+    )]
+    fn messages(#[case] findings: Vec<Finding<'static>>, #[case] expected: &str) {
+        assert_eq!(message(findings), expected);
+    }
+
+    fn decoded(result: CallResult) -> Value {
+        serde_json::from_slice(&result.expect("answer")).expect("json")
+    }
+
+    #[rstest]
+    #[case::accept(Verdict::Accept, serde_json::json!({"accepted": true, "message": null, "code": null}))]
+    #[case::bad_request(Verdict::BadRequest("EOF".into()), serde_json::json!({"accepted": false, "message": "cannot read the admission request: EOF", "code": 400}))]
+    #[case::bad_settings(Verdict::BadSettings("no rule".into()), serde_json::json!({"accepted": false, "message": "the policy settings are not valid: no rule", "code": 500}))]
+    fn answers(#[case] verdict: Verdict<'static>, #[case] expected: Value) {
+        let got = decoded(answer(verdict));
+        for key in ["accepted", "message", "code"] {
+            assert_eq!(got[key], expected[key], "{key}");
+        }
+    }
+}

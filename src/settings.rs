@@ -1,0 +1,237 @@
+//! The policy's settings: how they are read, checked and turned into rules.
+//!
+//! Keys follow Kubewarden's `trusted-repos-policy` (`registries`, `tags`,
+//! `images`) so its users can switch by changing only the module, plus
+//! `requireDigest` and `allowExistingViolations`. Unknown keys are refused: a typo
+//! such as `registry:` must not silently turn the policy off.
+
+use serde::Deserialize;
+
+use crate::image_pattern::ImagePattern;
+use crate::json::{describe_json_error, Text as Entry};
+use crate::reference::grammar;
+use crate::registry::RegistryPattern;
+
+/// Settings exactly as written, strings borrowed from the payload.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawSettings<'a> {
+    /// Registries an image may (or must not) come from.
+    #[serde(default, borrow)]
+    pub registries: Option<AllowReject<'a>>,
+    /// Tags that are refused.
+    #[serde(default, borrow)]
+    pub tags: Option<RejectOnly<'a>>,
+    /// Single images (or globs) that are allowed or refused.
+    #[serde(default, borrow)]
+    pub images: Option<AllowReject<'a>>,
+    /// Every image must be pinned by digest.
+    #[serde(default)]
+    pub require_digest: Option<bool>,
+    /// On UPDATE, images already in `oldObject` are not judged again.
+    #[serde(default)]
+    pub allow_existing_violations: Option<bool>,
+}
+
+/// An `allow` list and a `reject` list.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct AllowReject<'a> {
+    /// Entries that admit.
+    #[serde(default, borrow)]
+    pub allow: Option<Vec<Entry<'a>>>,
+    /// Entries that refuse; they win over `allow`.
+    #[serde(default, borrow)]
+    pub reject: Option<Vec<Entry<'a>>>,
+}
+
+/// A `reject` list alone (tags have no allow list).
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RejectOnly<'a> {
+    /// Entries that refuse.
+    #[serde(default, borrow)]
+    pub reject: Option<Vec<Entry<'a>>>,
+}
+
+/// Settings checked and compiled into what the validation compares against.
+#[derive(Debug, Default)]
+pub struct Rules<'a> {
+    /// Registries an image must come from (empty: no such rule).
+    pub registries_allow: Vec<RegistryPattern<'a>>,
+    /// Registries an image must not come from.
+    pub registries_reject: Vec<RegistryPattern<'a>>,
+    /// Tags that are refused.
+    pub tags_reject: Vec<&'a str>,
+    /// Images that are admitted (empty: no such rule).
+    pub images_allow: Vec<ImagePattern<'a>>,
+    /// Images that are refused.
+    pub images_reject: Vec<ImagePattern<'a>>,
+    /// Every image must have a digest.
+    pub require_digest: bool,
+    /// On UPDATE, skip images that `oldObject` already had.
+    pub allow_existing_violations: bool,
+}
+
+impl<'a> Rules<'a> {
+    /// Checks every entry and compiles the rules, or lists every problem found,
+    /// each naming its entry.
+    pub fn from_raw(raw: &'a RawSettings<'a>) -> Result<Rules<'a>, String> {
+        let mut errors = Vec::new();
+        let registries = raw.registries.as_ref();
+        let images = raw.images.as_ref();
+        let rules = Rules {
+            registries_allow: compile(
+                "registries.allow",
+                registries.and_then(|r| r.allow.as_deref()),
+                RegistryPattern::parse,
+                &mut errors,
+            ),
+            registries_reject: compile(
+                "registries.reject",
+                registries.and_then(|r| r.reject.as_deref()),
+                RegistryPattern::parse,
+                &mut errors,
+            ),
+            tags_reject: compile(
+                "tags.reject",
+                raw.tags.as_ref().and_then(|t| t.reject.as_deref()),
+                parse_tag,
+                &mut errors,
+            ),
+            images_allow: compile(
+                "images.allow",
+                images.and_then(|i| i.allow.as_deref()),
+                ImagePattern::parse,
+                &mut errors,
+            ),
+            images_reject: compile(
+                "images.reject",
+                images.and_then(|i| i.reject.as_deref()),
+                ImagePattern::parse,
+                &mut errors,
+            ),
+            require_digest: raw.require_digest.unwrap_or(false),
+            allow_existing_violations: raw.allow_existing_violations.unwrap_or(true),
+        };
+        if errors.is_empty() && !rules.has_any_rule() {
+            errors.push(
+                "no rule is set, so every image would be admitted: set at least one of \
+                 registries.allow, registries.reject, tags.reject, images.allow, \
+                 images.reject, or requireDigest: true"
+                    .to_owned(),
+            );
+        }
+        if errors.is_empty() {
+            Ok(rules)
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+
+    /// True when at least one rule can refuse an image.
+    fn has_any_rule(&self) -> bool {
+        !(self.registries_allow.is_empty()
+            && self.registries_reject.is_empty()
+            && self.tags_reject.is_empty()
+            && self.images_allow.is_empty()
+            && self.images_reject.is_empty()
+            && !self.require_digest)
+    }
+}
+
+/// Parses every entry of one list, recording `list[i] "entry": why` for each failure.
+fn compile<'a, T>(
+    list: &str,
+    entries: Option<&'a [Entry<'a>]>,
+    parse: impl Fn(&'a str) -> Result<T, String>,
+    errors: &mut Vec<String>,
+) -> Vec<T> {
+    let entries = entries.unwrap_or_default();
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, Entry(text)) in entries.iter().enumerate() {
+        match parse(text) {
+            Ok(item) => out.push(item),
+            Err(why) => errors.push(format!("{list}[{i}] \"{}\": {why}", text.escape_debug())),
+        }
+    }
+    out
+}
+
+/// A tag entry: the tag grammar, nothing else.
+fn parse_tag(tag: &str) -> Result<&str, String> {
+    if grammar::is_tag(tag) {
+        Ok(tag)
+    } else if tag.is_empty() {
+        Err("empty entry".into())
+    } else {
+        Err("not a valid tag ([A-Za-z0-9_][A-Za-z0-9_.-], at most 128 characters)".into())
+    }
+}
+
+/// Reads settings JSON and checks them: the message names every bad entry.
+pub fn check(json: &[u8]) -> Result<(), String> {
+    let raw: RawSettings = serde_json::from_slice(json).map_err(|e| describe_json_error(&e))?;
+    Rules::from_raw(&raw).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use serde_json::json;
+
+    #[rstest]
+    #[case::registries_allow(json!({"registries": {"allow": ["docker.io", "ghcr.io/acme", "*.mirror.corp.example", "[fd00::1]:5000", "localhost:5000"]}}))]
+    #[case::registries_reject(json!({"registries": {"reject": ["docker.io"]}}))]
+    #[case::allow_and_reject_together(json!({"registries": {"allow": ["ghcr.io"], "reject": ["ghcr.io/evil"]}}))]
+    #[case::tags_only(json!({"tags": {"reject": ["latest"]}}))]
+    #[case::images_only(json!({"images": {"allow": ["nginx", "quay.io/coreos/etcd:v3.4.12", "ghcr.io/acme/*"]}}))]
+    #[case::digest_only(json!({"requireDigest": true}))]
+    #[case::nulls_from_yaml(json!({"registries": {"allow": ["ghcr.io"], "reject": null}, "tags": null}))]
+    #[case::escaped_string(json!({"registries": {"allow": ["ghcr.io\u{002f}acme"]}}))]
+    fn accepts(#[case] settings: serde_json::Value) {
+        let bytes = serde_json::to_vec(&settings).expect("json");
+        assert_eq!(check(&bytes), Ok(()));
+    }
+
+    #[rstest]
+    #[case::empty(json!({}), "no rule is set")]
+    #[case::empty_lists(json!({"registries": {"allow": []}, "tags": {"reject": []}}), "no rule is set")]
+    #[case::digest_false(json!({"requireDigest": false}), "no rule is set")]
+    #[case::typo_key(json!({"registry": {"allow": ["ghcr.io"]}}), "unknown field `registry`")]
+    #[case::typo_nested(json!({"registries": {"allowed": ["ghcr.io"]}}), "unknown field `allowed`")]
+    #[case::tags_allow(json!({"tags": {"allow": ["v1"]}}), "unknown field `allow`")]
+    #[case::wrong_type(json!({"registries": {"allow": "ghcr.io"}}), "invalid type: string \"ghcr.io\", expected a sequence")]
+    #[case::wrong_item_type(json!({"registries": {"allow": [5]}}), "invalid type: integer `5`, expected a string")]
+    #[case::wrong_bool(json!({"requireDigest": "yes"}), "invalid type: string \"yes\", expected a boolean")]
+    #[case::bad_registry(json!({"registries": {"allow": ["ghcr.io", "docker.io/"]}}), "registries.allow[1] \"docker.io/\": empty path component")]
+    #[case::empty_string(json!({"registries": {"reject": [""]}}), "registries.reject[0] \"\": empty entry")]
+    #[case::wildcard(json!({"registries": {"allow": ["ghcr.*"]}}), "registries.allow[0] \"ghcr.*\": a wildcard is only allowed as a leading \"*.\" label")]
+    #[case::bad_tag(json!({"tags": {"reject": ["-x"]}}), "tags.reject[0] \"-x\": not a valid tag")]
+    #[case::bad_image(json!({"images": {"reject": ["Nginx"]}}), "images.reject[0] \"Nginx\": not a valid image reference")]
+    #[case::lists_every_error(json!({"registries": {"allow": ["a_b.com"]}, "images": {"allow": ["nginx:*"]}}), "registries.allow[0] \"a_b.com\": \"a_b.com\" is not a valid host name (letters, digits, inner hyphens, dot-separated labels); images.allow[0] \"nginx:*\": a glob must name its registry")]
+    fn refuses(#[case] settings: serde_json::Value, #[case] message: &str) {
+        let bytes = serde_json::to_vec(&settings).expect("json");
+        let err = check(&bytes).expect_err("invalid settings");
+        assert!(
+            err.contains(message),
+            "{err:?} does not contain {message:?}"
+        );
+    }
+
+    #[test]
+    fn not_json_is_refused() {
+        let err = check(b"registries: [").expect_err("not json");
+        assert!(err.starts_with("expected value"), "{err}");
+    }
+
+    #[test]
+    fn defaults() {
+        let raw: RawSettings =
+            serde_json::from_str(r#"{"tags": {"reject": ["latest"]}}"#).expect("json");
+        let rules = Rules::from_raw(&raw).expect("valid");
+        assert!(rules.allow_existing_violations);
+        assert!(!rules.require_digest);
+    }
+}

@@ -1,0 +1,257 @@
+//! Judging the images of an admission request against the rules.
+
+use serde::Deserialize;
+
+use crate::image_pattern::ListKind;
+use crate::json::{describe_json_error, Text};
+use crate::reference::{self, ParseError, Reference};
+use crate::settings::{RawSettings, Rules};
+use crate::workload::{AdmissionRequest, ContainerImage, ContainerKind};
+
+/// The `validate` payload: the request and the settings, both read in one pass.
+#[derive(Deserialize)]
+struct Payload<'a> {
+    #[serde(borrow)]
+    request: AdmissionRequest<'a>,
+    #[serde(default, borrow)]
+    settings: Option<RawSettings<'a>>,
+}
+
+/// The outcome of one `validate` call.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict<'a> {
+    /// Every image passes (or the kind has no pod spec).
+    Accept,
+    /// Containers whose image breaks a rule, at least one.
+    Reject(Vec<Finding<'a>>),
+    /// The payload could not be read.
+    BadRequest(String),
+    /// The settings are not valid (policy-server normally refuses them earlier).
+    BadSettings(String),
+}
+
+/// One container whose image breaks at least one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding<'a> {
+    /// Which list the container is in.
+    pub kind: ContainerKind,
+    /// The container's name.
+    pub name: Text<'a>,
+    /// The image as written.
+    pub image: Text<'a>,
+    /// Every rule the image breaks.
+    pub problems: Vec<Problem>,
+}
+
+/// A rule an image breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The image string cannot be read as the runtime would read it.
+    InvalidReference(ParseError),
+    /// The registry (as the runtime reads it) is rejected or not allowed.
+    RegistryNotAllowed(String),
+    /// The tag that would be pulled is rejected.
+    TagNotAllowed(String),
+    /// The image is rejected, or not in the images allow list.
+    ImageNotAllowed,
+    /// The image is not pinned by digest.
+    DigestRequired,
+}
+
+/// Reads the payload and judges every image in it.
+pub fn validate(payload: &[u8]) -> Verdict<'_> {
+    let payload: Payload = match serde_json::from_slice(payload) {
+        Ok(p) => p,
+        Err(e) => return Verdict::BadRequest(describe_json_error(&e)),
+    };
+    let raw = payload.settings.unwrap_or_default();
+    let rules = match Rules::from_raw(&raw) {
+        Ok(rules) => rules,
+        Err(e) => return Verdict::BadSettings(e),
+    };
+    let findings = judge_request(&payload.request, &rules);
+    if findings.is_empty() {
+        Verdict::Accept
+    } else {
+        Verdict::Reject(findings)
+    }
+}
+
+/// Every container of the request that breaks a rule.
+pub fn judge_request<'a>(request: &AdmissionRequest<'a>, rules: &Rules<'_>) -> Vec<Finding<'a>> {
+    if request.pod_spec_path.is_none() {
+        return Vec::new();
+    }
+    // On UPDATE, images the object already ran with are not judged again, so an
+    // old workload can still be scaled, relabelled or finalized.
+    let existing: Vec<Reference> =
+        if rules.allow_existing_violations && &*request.operation == "UPDATE" {
+            request
+                .old_images
+                .iter()
+                .filter_map(|c| reference::parse(&c.image).ok())
+                .collect()
+        } else {
+            Vec::new()
+        };
+    request
+        .images
+        .iter()
+        .filter_map(|container| {
+            let problems = match reference::parse(&container.image) {
+                Err(e) => vec![Problem::InvalidReference(e)],
+                Ok(image) if existing.iter().any(|old| old.same_image(&image)) => Vec::new(),
+                Ok(image) => judge(&image, rules),
+            };
+            (!problems.is_empty()).then(|| finding(container, problems))
+        })
+        .collect()
+}
+
+fn finding<'a>(container: &ContainerImage<'a>, problems: Vec<Problem>) -> Finding<'a> {
+    Finding {
+        kind: container.kind,
+        name: container.name.clone(),
+        image: container.image.clone(),
+        problems,
+    }
+}
+
+/// Every rule that one image breaks. Each rule stands alone: an image must pass all.
+pub fn judge(image: &Reference<'_>, rules: &Rules<'_>) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let registry_rejected = rules.registries_reject.iter().any(|p| p.matches(image));
+    let registry_allowed = rules.registries_allow.is_empty()
+        || rules.registries_allow.iter().any(|p| p.matches(image));
+    if registry_rejected || !registry_allowed {
+        problems.push(Problem::RegistryNotAllowed(image.domain.text.to_owned()));
+    }
+    // Only the tag that is pulled counts: `latest` when none is written, none
+    // when a digest pins the image.
+    if let Some(tag) = image.effective_tag() {
+        if rules.tags_reject.contains(&tag) {
+            problems.push(Problem::TagNotAllowed(tag.to_owned()));
+        }
+    }
+    let image_rejected = rules
+        .images_reject
+        .iter()
+        .any(|p| p.matches(image, ListKind::Reject));
+    let image_allowed = rules.images_allow.is_empty()
+        || rules
+            .images_allow
+            .iter()
+            .any(|p| p.matches(image, ListKind::Allow));
+    if image_rejected || !image_allowed {
+        problems.push(Problem::ImageNotAllowed);
+    }
+    if rules.require_digest && image.digest.is_none() {
+        problems.push(Problem::DigestRequired);
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use serde_json::{json, Value};
+
+    const D: &str = "sha256:7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa";
+
+    /// Judges one image under the given settings.
+    fn problems(settings: Value, image: &str) -> Vec<Problem> {
+        let text = settings.to_string();
+        let raw: RawSettings = serde_json::from_str(&text).expect("settings");
+        let rules = Rules::from_raw(&raw).expect("valid settings");
+        match reference::parse(image) {
+            Ok(r) => judge(&r, &rules),
+            Err(e) => vec![Problem::InvalidReference(e)],
+        }
+    }
+
+    fn registry(r: &str) -> Vec<Problem> {
+        vec![Problem::RegistryNotAllowed(r.to_owned())]
+    }
+
+    #[rstest]
+    // The two flaws of prefix matching, fixed.
+    #[case::prefix_flaw_lookalike(json!({"registries": {"allow": ["docker.io"]}}), "docker.io.evil.example/x", registry("docker.io.evil.example"))]
+    #[case::prefix_flaw_short_name(json!({"registries": {"allow": ["docker.io"]}}), "busybox", vec![])]
+    // Bypasses from image-references.md.
+    #[case::trap_empty_domain(json!({"registries": {"reject": ["evil.example"]}}), "my_registry.com/x", vec![Problem::InvalidReference(ParseError::InvalidRegistry("my_registry.com".into()))])]
+    #[case::trailing_dot(json!({"registries": {"allow": ["docker.io"]}}), "docker.io./x", vec![Problem::InvalidReference(ParseError::InvalidRegistry("docker.io.".into()))])]
+    #[case::uppercase_registry(json!({"registries": {"reject": ["evil.example"]}}), "EVIL.example/x", registry("EVIL.example"))]
+    #[case::registry_in_path(json!({"registries": {"allow": ["ghcr.io"]}}), "evil.com/ghcr.io/x", registry("evil.com"))]
+    #[case::path_lookalike(json!({"registries": {"allow": ["ghcr.io/acme"]}}), "ghcr.io/acme-evil/app", registry("ghcr.io"))]
+    #[case::localhost_is_hub(json!({"registries": {"allow": ["localhost:5000"]}}), "localhost:5000", registry("docker.io"))]
+    #[case::legacy_hub_allowed(json!({"registries": {"allow": ["docker.io"]}}), "index.docker.io/library/nginx", vec![])]
+    #[case::hub_rejected_every_spelling(json!({"registries": {"reject": ["docker.io"]}}), "registry-1.docker.io/library/nginx", registry("registry-1.docker.io"))]
+    // Reject wins over allow.
+    #[case::reject_wins(json!({"registries": {"allow": ["ghcr.io"], "reject": ["ghcr.io/evil"]}}), "ghcr.io/evil/app", registry("ghcr.io"))]
+    #[case::reject_other_path(json!({"registries": {"allow": ["ghcr.io"], "reject": ["ghcr.io/evil"]}}), "ghcr.io/acme/app", vec![])]
+    // Tags.
+    #[case::implicit_latest(json!({"tags": {"reject": ["latest"]}}), "busybox", vec![Problem::TagNotAllowed("latest".into())])]
+    #[case::explicit_latest(json!({"tags": {"reject": ["latest"]}}), "nginx:latest", vec![Problem::TagNotAllowed("latest".into())])]
+    #[case::digest_has_no_tag(json!({"tags": {"reject": ["latest"]}}), &format!("nginx@{D}"), vec![])]
+    #[case::digest_hides_written_tag(json!({"tags": {"reject": ["latest"]}}), &format!("nginx:latest@{D}"), vec![])]
+    #[case::tag_case_sensitive(json!({"tags": {"reject": ["latest"]}}), "nginx:LATEST", vec![])]
+    // Images.
+    #[case::image_allowed(json!({"images": {"allow": ["nginx"]}}), "docker.io/library/nginx:1.27", vec![])]
+    #[case::image_not_allowed(json!({"images": {"allow": ["nginx"]}}), "ghcr.io/nginx", vec![Problem::ImageNotAllowed])]
+    #[case::image_rejected(json!({"images": {"reject": ["quay.io/coreos/etcd:v3.4.12"]}}), "quay.io/coreos/etcd:v3.4.12", vec![Problem::ImageNotAllowed])]
+    #[case::image_reject_sees_written_tag(json!({"images": {"reject": ["quay.io/coreos/etcd:v3.4.12"]}}), &format!("quay.io/coreos/etcd:v3.4.12@{D}"), vec![Problem::ImageNotAllowed])]
+    // Digests.
+    #[case::digest_required(json!({"requireDigest": true}), "nginx:1.27", vec![Problem::DigestRequired])]
+    #[case::digest_present(json!({"requireDigest": true}), &format!("nginx@{D}"), vec![])]
+    // Every broken rule is reported.
+    #[case::all_rules(json!({"registries": {"allow": ["ghcr.io"]}, "tags": {"reject": ["latest"]}, "images": {"allow": ["ghcr.io/acme/*"]}, "requireDigest": true}), "busybox", vec![Problem::RegistryNotAllowed("docker.io".into()), Problem::TagNotAllowed("latest".into()), Problem::ImageNotAllowed, Problem::DigestRequired])]
+    fn judges(#[case] settings: Value, #[case] image: &str, #[case] expected: Vec<Problem>) {
+        assert_eq!(problems(settings, image), expected);
+    }
+
+    fn pod_request(operation: &str, images: &[&str], old_images: Option<&[&str]>) -> Value {
+        let spec = |list: &[&str]| json!({"containers": list.iter().enumerate().map(|(i, img)| json!({"name": format!("c{i}"), "image": img})).collect::<Vec<_>>()});
+        json!({
+            "uid": "1",
+            "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "operation": operation,
+            "object": {"spec": spec(images)},
+            "oldObject": old_images.map(|o| json!({"spec": spec(o)})),
+        })
+    }
+
+    /// The names of the containers that were judged and found wanting.
+    fn rejected(request: Value, settings: Value) -> Vec<String> {
+        let payload =
+            serde_json::to_vec(&json!({"request": request, "settings": settings})).expect("json");
+        match validate(&payload) {
+            Verdict::Accept => vec![],
+            Verdict::Reject(findings) => findings.iter().map(|f| f.name.0.to_string()).collect(),
+            other => panic!("unexpected verdict {other:?}"),
+        }
+    }
+
+    #[rstest]
+    #[case::create_judges_all(pod_request("CREATE", &["quay.io/legacy/app:1.0"], None), json!({"registries": {"allow": ["ghcr.io"]}}), vec!["c0"])]
+    #[case::update_keeps_existing(pod_request("UPDATE", &["quay.io/legacy/app:1.0"], Some(&["quay.io/legacy/app:1.0"])), json!({"registries": {"allow": ["ghcr.io"]}}), vec![])]
+    #[case::update_existing_after_normalization(pod_request("UPDATE", &["docker.io/library/nginx:latest"], Some(&["nginx"])), json!({"tags": {"reject": ["latest"]}}), vec![])]
+    #[case::update_judges_new_image(pod_request("UPDATE", &["quay.io/legacy/app:1.0", "quay.io/legacy/app:2.0"], Some(&["quay.io/legacy/app:1.0"])), json!({"registries": {"allow": ["ghcr.io"]}}), vec!["c1"])]
+    #[case::update_changed_tag(pod_request("UPDATE", &["quay.io/legacy/app:2.0"], Some(&["quay.io/legacy/app:1.0"])), json!({"registries": {"allow": ["ghcr.io"]}}), vec!["c0"])]
+    #[case::update_without_exemption(pod_request("UPDATE", &["quay.io/legacy/app:1.0"], Some(&["quay.io/legacy/app:1.0"])), json!({"registries": {"allow": ["ghcr.io"]}, "allowExistingViolations": false}), vec!["c0"])]
+    #[case::create_ignores_old_object(pod_request("CREATE", &["quay.io/legacy/app:1.0"], Some(&["quay.io/legacy/app:1.0"])), json!({"registries": {"allow": ["ghcr.io"]}}), vec!["c0"])]
+    #[case::invalid_old_image_does_not_exempt(pod_request("UPDATE", &["Bad"], Some(&["Bad"])), json!({"registries": {"allow": ["ghcr.io"]}}), vec!["c0"])]
+    fn updates(#[case] request: Value, #[case] settings: Value, #[case] expected: Vec<&str>) {
+        assert_eq!(rejected(request, settings), expected);
+    }
+
+    #[rstest]
+    #[case::not_json(b"{".to_vec(), Verdict::BadRequest("EOF while parsing an object".into()))]
+    #[case::no_request(br#"{"settings": {}}"#.to_vec(), Verdict::BadRequest("missing field `request`".into()))]
+    #[case::bad_settings(br#"{"request": {"kind": {"kind": "Pod"}}, "settings": {"registries": {"allow": ["a_b.c"]}}}"#.to_vec(), Verdict::BadSettings("registries.allow[0] \"a_b.c\": \"a_b.c\" is not a valid host name (letters, digits, inner hyphens, dot-separated labels)".into()))]
+    #[case::no_settings(br#"{"request": {"kind": {"kind": "Pod"}}}"#.to_vec(), Verdict::BadSettings("no rule is set, so every image would be admitted: set at least one of registries.allow, registries.reject, tags.reject, images.allow, images.reject, or requireDigest: true".into()))]
+    #[case::other_kind(br#"{"request": {"kind": {"kind": "Service"}, "object": {}}, "settings": {"requireDigest": true}}"#.to_vec(), Verdict::Accept)]
+    fn payloads(#[case] payload: Vec<u8>, #[case] expected: Verdict<'static>) {
+        assert_eq!(validate(&payload), expected);
+    }
+}

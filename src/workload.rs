@@ -1,0 +1,411 @@
+//! Where images live in each kind, and reading them out of an admission request.
+//!
+//! One pass over the payload: only the keys on the way to the pod spec are
+//! visited, everything else is skipped unread, and strings are borrowed from the
+//! payload. Adding a kind is one line in [`POD_SPEC_LOCATIONS`].
+
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, Error, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::json::{KeyIs, Text};
+
+/// Where each kind keeps its pod spec: API group, kind, path from the object root.
+pub const POD_SPEC_LOCATIONS: &[(&str, &str, &[&str])] = &[
+    ("", "Pod", &["spec"]),
+    ("", "PodTemplate", &["template", "spec"]),
+    ("", "ReplicationController", &["spec", "template", "spec"]),
+    ("apps", "Deployment", &["spec", "template", "spec"]),
+    ("apps", "ReplicaSet", &["spec", "template", "spec"]),
+    ("apps", "StatefulSet", &["spec", "template", "spec"]),
+    ("apps", "DaemonSet", &["spec", "template", "spec"]),
+    ("batch", "Job", &["spec", "template", "spec"]),
+    (
+        "batch",
+        "CronJob",
+        &["spec", "jobTemplate", "spec", "template", "spec"],
+    ),
+];
+
+/// The path to the pod spec of a kind, or `None` for kinds without one.
+pub fn pod_spec_path(group: &str, kind: &str) -> Option<&'static [&'static str]> {
+    POD_SPEC_LOCATIONS
+        .iter()
+        .find(|(g, k, _)| *g == group && *k == kind)
+        .map(|(_, _, path)| *path)
+}
+
+/// The three lists of containers in a pod spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ContainerKind {
+    /// `containers`
+    Container,
+    /// `initContainers`
+    InitContainer,
+    /// `ephemeralContainers`
+    EphemeralContainer,
+}
+
+impl ContainerKind {
+    /// The pod spec field that holds this list.
+    pub fn field(self) -> &'static str {
+        match self {
+            ContainerKind::Container => "containers",
+            ContainerKind::InitContainer => "initContainers",
+            ContainerKind::EphemeralContainer => "ephemeralContainers",
+        }
+    }
+}
+
+impl fmt::Display for ContainerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ContainerKind::Container => "container",
+            ContainerKind::InitContainer => "initContainer",
+            ContainerKind::EphemeralContainer => "ephemeralContainer",
+        })
+    }
+}
+
+/// One container's image, with where it sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerImage<'a> {
+    /// Which list the container is in.
+    pub kind: ContainerKind,
+    /// Its position in that list.
+    pub index: usize,
+    /// The container's name (empty when missing).
+    pub name: Text<'a>,
+    /// The image string as written (empty when missing, which no parse accepts).
+    pub image: Text<'a>,
+}
+
+/// The parts of an AdmissionRequest that the policy reads.
+#[derive(Debug, Default)]
+pub struct AdmissionRequest<'a> {
+    /// `request.kind.group`
+    pub group: Text<'a>,
+    /// `request.kind.kind`
+    pub kind: Text<'a>,
+    /// `request.operation`: CREATE, UPDATE...
+    pub operation: Text<'a>,
+    /// Where this kind keeps its pod spec; `None` for kinds the policy does not judge.
+    pub pod_spec_path: Option<&'static [&'static str]>,
+    /// Images of `request.object`.
+    pub images: Vec<ContainerImage<'a>>,
+    /// Images of `request.oldObject` (UPDATE only).
+    pub old_images: Vec<ContainerImage<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "camelCase")]
+enum RequestField {
+    Kind,
+    Operation,
+    Object,
+    OldObject,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize, Default)]
+struct GroupVersionKind<'a> {
+    #[serde(default, borrow)]
+    group: Text<'a>,
+    #[serde(default, borrow)]
+    kind: Text<'a>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for AdmissionRequest<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(RequestVisitor)
+    }
+}
+
+struct RequestVisitor;
+
+impl<'de> Visitor<'de> for RequestVisitor {
+    type Value = AdmissionRequest<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an AdmissionRequest object")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        let mut request = AdmissionRequest::default();
+        let mut kind_seen = false;
+        // Objects met before `kind` (keys may come in any order) are kept as raw
+        // JSON and walked once the kind is known.
+        let mut pending: [Option<&'de RawValue>; 2] = [None, None];
+        while let Some(field) = map.next_key::<RequestField>()? {
+            match field {
+                RequestField::Kind => {
+                    let gvk: Option<GroupVersionKind> = map.next_value()?;
+                    let gvk = gvk.unwrap_or_default();
+                    request.pod_spec_path = pod_spec_path(&gvk.group, &gvk.kind);
+                    request.group = gvk.group;
+                    request.kind = gvk.kind;
+                    kind_seen = true;
+                }
+                RequestField::Operation => {
+                    request.operation = map.next_value::<Option<Text>>()?.unwrap_or_default();
+                }
+                RequestField::Object | RequestField::OldObject => {
+                    let slot = usize::from(matches!(field, RequestField::OldObject));
+                    if kind_seen {
+                        let images = match request.pod_spec_path {
+                            Some(path) => map.next_value_seed(PodSpecImages { path })?,
+                            None => {
+                                map.next_value::<IgnoredAny>()?;
+                                Vec::new()
+                            }
+                        };
+                        *images_slot(&mut request, slot) = images;
+                    } else {
+                        pending[slot] = Some(map.next_value()?);
+                    }
+                }
+                RequestField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if let Some(path) = request.pod_spec_path {
+            for (slot, raw) in pending.into_iter().enumerate() {
+                if let Some(raw) = raw {
+                    let mut de = serde_json::Deserializer::from_str(raw.get());
+                    *images_slot(&mut request, slot) = PodSpecImages { path }
+                        .deserialize(&mut de)
+                        .map_err(M::Error::custom)?;
+                }
+            }
+        }
+        Ok(request)
+    }
+}
+
+/// `images` for slot 0 (`object`), `old_images` for slot 1 (`oldObject`).
+fn images_slot<'r, 'a>(
+    request: &'r mut AdmissionRequest<'a>,
+    slot: usize,
+) -> &'r mut Vec<ContainerImage<'a>> {
+    if slot == 0 {
+        &mut request.images
+    } else {
+        &mut request.old_images
+    }
+}
+
+/// Follows `path` down from an object to its pod spec and reads its images.
+struct PodSpecImages {
+    path: &'static [&'static str],
+}
+
+impl<'de> DeserializeSeed<'de> for PodSpecImages {
+    type Value = Vec<ContainerImage<'de>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PodSpecImages {
+    type Value = Vec<ContainerImage<'de>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self.path.first() {
+            Some(next) => write!(f, "an object with `{next}`"),
+            None => f.write_str("a pod spec"),
+        }
+    }
+
+    /// A missing or null object, template or spec has no images.
+    fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        match self.path.split_first() {
+            None => PodSpec::deserialize(d).map(PodSpec::into_images),
+            Some(_) => d.deserialize_map(self),
+        }
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        let Some((next, rest)) = self.path.split_first() else {
+            return Err(M::Error::custom("a pod spec"));
+        };
+        let mut found: Option<Self::Value> = None;
+        while let Some(is_next) = map.next_key_seed(KeyIs(next))? {
+            if !is_next {
+                map.next_value::<IgnoredAny>()?;
+            } else if found.is_some() {
+                return Err(M::Error::duplicate_field(next));
+            } else {
+                found = Some(map.next_value_seed(PodSpecImages { path: rest })?);
+            }
+        }
+        Ok(found.unwrap_or_default())
+    }
+}
+
+/// The image-bearing fields of a pod spec; every other field is skipped unread.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PodSpec<'a> {
+    #[serde(default, borrow)]
+    containers: Option<Vec<Container<'a>>>,
+    #[serde(default, borrow)]
+    init_containers: Option<Vec<Container<'a>>>,
+    #[serde(default, borrow)]
+    ephemeral_containers: Option<Vec<Container<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct Container<'a> {
+    #[serde(default, borrow)]
+    name: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    image: Option<Text<'a>>,
+}
+
+impl<'a> PodSpec<'a> {
+    fn into_images(self) -> Vec<ContainerImage<'a>> {
+        let lists = [
+            (ContainerKind::Container, self.containers),
+            (ContainerKind::InitContainer, self.init_containers),
+            (ContainerKind::EphemeralContainer, self.ephemeral_containers),
+        ];
+        lists
+            .into_iter()
+            .flat_map(|(kind, list)| {
+                list.unwrap_or_default()
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(index, c)| ContainerImage {
+                        kind,
+                        index,
+                        name: c.name.unwrap_or_default(),
+                        image: c.image.unwrap_or_default(),
+                    })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use serde_json::json;
+
+    /// (list, name, image) triples read from a request.
+    fn read(request: serde_json::Value) -> Result<Vec<(String, String, String)>, String> {
+        let text = request.to_string();
+        let parsed: AdmissionRequest = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        Ok(parsed
+            .images
+            .iter()
+            .map(|c| {
+                (
+                    c.kind.to_string(),
+                    c.name.0.to_string(),
+                    c.image.0.to_string(),
+                )
+            })
+            .collect())
+    }
+
+    fn triple(kind: &str, name: &str, image: &str) -> (String, String, String) {
+        (kind.to_owned(), name.to_owned(), image.to_owned())
+    }
+
+    fn spec() -> serde_json::Value {
+        json!({
+            "containers": [{"name": "app", "image": "nginx:1.27"}],
+            "initContainers": [{"name": "setup", "image": "ghcr.io/acme/setup:1"}],
+            "ephemeralContainers": [{"name": "debug", "image": "busybox"}],
+            "volumes": [{"name": "x", "emptyDir": {}}]
+        })
+    }
+
+    fn all() -> Vec<(String, String, String)> {
+        vec![
+            triple("container", "app", "nginx:1.27"),
+            triple("initContainer", "setup", "ghcr.io/acme/setup:1"),
+            triple("ephemeralContainer", "debug", "busybox"),
+        ]
+    }
+
+    #[rstest]
+    #[case::pod("", "Pod", json!({"spec": spec()}))]
+    #[case::pod_template("", "PodTemplate", json!({"template": {"spec": spec()}}))]
+    #[case::replication_controller("", "ReplicationController", json!({"spec": {"template": {"spec": spec()}}}))]
+    #[case::deployment("apps", "Deployment", json!({"spec": {"replicas": 3, "template": {"metadata": {}, "spec": spec()}}}))]
+    #[case::replica_set("apps", "ReplicaSet", json!({"spec": {"template": {"spec": spec()}}}))]
+    #[case::stateful_set("apps", "StatefulSet", json!({"spec": {"template": {"spec": spec()}}}))]
+    #[case::daemon_set("apps", "DaemonSet", json!({"spec": {"template": {"spec": spec()}}}))]
+    #[case::job("batch", "Job", json!({"spec": {"template": {"spec": spec()}}}))]
+    #[case::cron_job("batch", "CronJob", json!({"spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {"template": {"spec": spec()}}}}}))]
+    fn reads_every_kind(
+        #[case] group: &str,
+        #[case] kind: &str,
+        #[case] object: serde_json::Value,
+    ) {
+        let request = json!({"kind": {"group": group, "version": "v1", "kind": kind}, "operation": "CREATE", "object": object});
+        assert_eq!(read(request), Ok(all()));
+    }
+
+    #[rstest]
+    #[case::object_before_kind(json!({"object": {"spec": spec()}, "operation": "CREATE", "kind": {"group": "", "kind": "Pod"}}), all())]
+    #[case::other_kind(json!({"kind": {"group": "", "kind": "Service"}, "object": {"spec": {"containers": [{"image": "x"}]}}}), vec![])]
+    #[case::same_kind_other_group(json!({"kind": {"group": "example.com", "kind": "Deployment"}, "object": {"spec": {"template": {"spec": spec()}}}}), vec![])]
+    #[case::pod_ignores_template(json!({"kind": {"group": "", "kind": "Pod"}, "object": {"spec": {"template": {"spec": spec()}}}}), vec![])]
+    #[case::null_object(json!({"kind": {"group": "", "kind": "Pod"}, "object": null}), vec![])]
+    #[case::null_spec(json!({"kind": {"group": "apps", "kind": "Deployment"}, "object": {"spec": {"template": null}}}), vec![])]
+    #[case::missing_image(json!({"kind": {"group": "", "kind": "Pod"}, "object": {"spec": {"containers": [{"name": "app"}]}}}), vec![triple("container", "app", "")])]
+    #[case::escaped_image(json!({"kind": {"group": "", "kind": "Pod"}, "object": {"spec": {"containers": [{"name": "app", "image": "evil.com\u{2f}x"}]}}}), vec![triple("container", "app", "evil.com/x")])]
+    fn reads_requests(
+        #[case] request: serde_json::Value,
+        #[case] expected: Vec<(String, String, String)>,
+    ) {
+        assert_eq!(read(request), Ok(expected));
+    }
+
+    #[rstest]
+    #[case::spec_not_object(json!({"kind": {"group": "", "kind": "Pod"}, "object": {"spec": "x"}}), "invalid type: string \"x\"")]
+    #[case::containers_not_list(json!({"kind": {"group": "", "kind": "Pod"}, "object": {"spec": {"containers": {"image": "x"}}}}), "invalid type: map")]
+    #[case::image_not_string(json!({"kind": {"group": "", "kind": "Pod"}, "object": {"spec": {"containers": [{"image": 5}]}}}), "invalid type: integer `5`")]
+    fn refuses_malformed_objects(#[case] request: serde_json::Value, #[case] message: &str) {
+        let err = read(request).expect_err("malformed");
+        assert!(
+            err.contains(message),
+            "{err:?} does not contain {message:?}"
+        );
+    }
+
+    #[test]
+    fn duplicate_path_key_is_refused() {
+        let text = r#"{"kind": {"group": "", "kind": "Pod"}, "object": {"spec": {"containers": []}, "spec": {"containers": [{"image": "evil.com/x"}]}}}"#;
+        let err = serde_json::from_str::<AdmissionRequest>(text).expect_err("duplicate");
+        assert!(err.to_string().contains("duplicate field `spec`"), "{err}");
+    }
+
+    #[test]
+    fn reads_old_object() {
+        let text = json!({"kind": {"group": "", "kind": "Pod"}, "operation": "UPDATE",
+            "object": {"spec": {"containers": [{"name": "app", "image": "b"}]}},
+            "oldObject": {"spec": {"containers": [{"name": "app", "image": "a"}]}}})
+        .to_string();
+        let request: AdmissionRequest = serde_json::from_str(&text).expect("request");
+        assert_eq!(&*request.operation, "UPDATE");
+        assert_eq!(&*request.old_images[0].image, "a");
+        assert_eq!(&*request.images[0].image, "b");
+    }
+}
