@@ -55,22 +55,37 @@ fn check(path: &str) -> usize {
                 }
             }
             (Err(_), false) => {}
-            (got, _) => failures.push(format!("{:?}: got {got:?}, want valid={want_valid}", row.input)),
+            (got, _) => failures.push(format!(
+                "{:?}: got {got:?}, want valid={want_valid}",
+                row.input
+            )),
         }
     }
-    assert!(failures.is_empty(), "{path}: {} of {} rows disagree:\n{}", failures.len(), rows.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{path}: {} of {} rows disagree:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
+    );
     rows.len()
 }
 
 #[test]
 fn agrees_with_every_public_row() {
-    let count = check(concat!(env!("CARGO_MANIFEST_DIR"), "/test_data/image-refs-public.jsonl"));
+    let count = check(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/test_data/image-refs-public.jsonl"
+    ));
     assert!(count >= 187, "the public file lost rows: {count}");
 }
 
 #[test]
 fn agrees_with_the_shared_file_when_present() {
-    let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/image-refs-public.jsonl");
+    let shared = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/image-refs-public.jsonl"
+    );
     if std::path::Path::new(shared).exists() {
         check(shared);
     }
