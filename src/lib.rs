@@ -3,11 +3,14 @@
 //! This file only registers the waPC functions and dispatches; each idea lives in
 //! its own module: [`reference`] reads image strings as the runtime does,
 //! [`registry`] and [`image_pattern`] are the matching rules, [`settings`] checks
-//! and compiles the settings, [`workload`] finds the images in each kind,
-//! [`validation`] judges them and [`response`] shapes the answer.
+//! and compiles the settings, [`mirror`] rewrites registries to trusted mirrors,
+//! [`workload`] finds the images in each kind, [`validation`] judges them,
+//! [`mutation`] writes rewritten images back and [`response`] shapes the answer.
 
 pub mod image_pattern;
 pub mod json;
+pub mod mirror;
+pub mod mutation;
 pub mod reference;
 pub mod registry;
 pub mod response;

@@ -23,6 +23,8 @@ use crate::reference::{same_port, Host, Reference};
 /// A parsed registry entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistryPattern<'a> {
+    /// The `[*.]host[:port]` part as written.
+    domain: &'a str,
     host: HostPattern<'a>,
     port: Option<&'a str>,
     path: Option<&'a str>,
@@ -52,6 +54,7 @@ impl<'a> RegistryPattern<'a> {
             Some((d, p)) => (d, Some(p)),
             None => (entry, None),
         };
+        let written = domain;
         let (wildcard, domain) = match domain.strip_prefix("*.") {
             Some(rest) => (true, rest),
             None => (false, domain),
@@ -84,23 +87,85 @@ impl<'a> RegistryPattern<'a> {
                 return Err("a wildcard applies to domain names, not IPv6 addresses".into())
             }
         };
-        Ok(RegistryPattern { host, port, path })
+        Ok(RegistryPattern {
+            domain: written,
+            host,
+            port,
+            path,
+        })
     }
 
     /// True when the image's registry (and path, if the entry has one) is covered.
     pub fn matches(&self, image: &Reference<'_>) -> bool {
-        let host_ok = match &self.host {
-            HostPattern::Exact(host) => host.same_as(&image.domain.host),
-            HostPattern::Subdomains(domain) => is_proper_subdomain(&image.domain.host, domain),
-        };
-        host_ok
-            && (self.port.is_none() || same_port(self.port, image.domain.port))
+        self.covers_registry(&image.domain.host, image.domain.port)
             && self.path.is_none_or(|prefix| {
                 let mut components = image.path_components();
                 prefix
                     .split('/')
                     .all(|want| components.next() == Some(want))
             })
+    }
+
+    /// True when the entry's host (and port, if it has one) covers this registry.
+    fn covers_registry(&self, host: &Host<'_>, port: Option<&str>) -> bool {
+        let host_ok = match &self.host {
+            HostPattern::Exact(own) => own.same_as(host),
+            HostPattern::Subdomains(domain) => is_proper_subdomain(host, domain),
+        };
+        host_ok && (self.port.is_none() || same_port(self.port, port))
+    }
+
+    /// The `[*.]host[:port]` part as written.
+    pub fn domain(&self) -> &'a str {
+        self.domain
+    }
+
+    /// The path prefix, if any.
+    pub fn path(&self) -> Option<&'a str> {
+        self.path
+    }
+
+    /// True for an entry naming one host (no `*.`).
+    pub fn is_exact_host(&self) -> bool {
+        matches!(self.host, HostPattern::Exact(_))
+    }
+
+    /// How specific the entry is: more path components, then an exact host, then a port.
+    pub fn specificity(&self) -> (usize, bool, bool) {
+        let components = self.path.map_or(0, |p| p.split('/').count());
+        (components, self.is_exact_host(), self.port.is_some())
+    }
+
+    /// The image path without this entry's path components (the entry must match).
+    pub fn strip_prefix<'i>(&self, image_path: &'i str) -> &'i str {
+        let n = self.path.map_or(0, |p| p.split('/').count());
+        if n == 0 {
+            return image_path;
+        }
+        image_path.splitn(n + 1, '/').nth(n).unwrap_or("")
+    }
+
+    /// Same entry in other words: same hosts, port and path.
+    pub fn same_as(&self, other: &RegistryPattern<'_>) -> bool {
+        let host_same = match (&self.host, &other.host) {
+            (HostPattern::Exact(a), HostPattern::Exact(b)) => a.same_as(b),
+            (HostPattern::Subdomains(a), HostPattern::Subdomains(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        };
+        host_same && same_port(self.port, other.port) && self.path == other.path
+    }
+
+    /// True when some image under `location` (an exact entry: its host, its port
+    /// or none, paths below its path) would match this entry.
+    pub fn overlaps(&self, location: &RegistryPattern<'_>) -> bool {
+        let HostPattern::Exact(host) = &location.host else {
+            return false;
+        };
+        let paths_nest = match (self.path, location.path) {
+            (Some(a), Some(b)) => a.split('/').zip(b.split('/')).all(|(x, y)| x == y),
+            _ => true,
+        };
+        self.covers_registry(host, location.port) && paths_nest
     }
 }
 

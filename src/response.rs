@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use kubewarden_policy_sdk::{accept_request, reject_request};
+use kubewarden_policy_sdk::{accept_request, mutate_request, reject_request};
 use wapc_guest::CallResult;
 
 use crate::validation::{Finding, Problem, Verdict};
@@ -16,6 +16,7 @@ const MISCONFIGURED: u16 = 500;
 pub fn answer(verdict: Verdict<'_>) -> CallResult {
     match verdict {
         Verdict::Accept => accept_request(),
+        Verdict::Mutate(object) => mutate_request(object),
         Verdict::Reject(findings) => reject_request(Some(message(findings)), None, None, None),
         Verdict::BadRequest(why) => reject_request(
             Some(format!("cannot read the admission request: {why}")),
@@ -41,8 +42,12 @@ pub fn message(mut findings: Vec<Finding<'_>>) -> String {
         .map(|f| {
             let problems: Vec<String> = f.problems.iter().map(ToString::to_string).collect();
             // Escaped, so a crafted name or image cannot forge another line.
+            let mirrored = match &f.mirrored {
+                Some(m) => format!(" (mirrored as \"{}\")", m.escape_debug()),
+                None => String::new(),
+            };
             format!(
-                "{} \"{}\" image \"{}\": {}",
+                "{} \"{}\" image \"{}\"{mirrored}: {}",
                 f.kind,
                 f.name.escape_debug(),
                 f.image.escape_debug(),
@@ -87,6 +92,7 @@ mod tests {
             kind,
             name: Text(name.into()),
             image: Text(image.into()),
+            mirrored: None,
             problems,
         }
     }
@@ -112,6 +118,10 @@ mod tests {
     #[case::invalid_reference_escaped(
         vec![finding(ContainerKind::Container, "app", "ghcr.io/org/app\nevil.com/x", vec![Problem::InvalidReference(ParseError::InvalidComponent("app\nevil.com".into()))])],
         "container \"app\" image \"ghcr.io/org/app\\nevil.com/x\": not a valid image reference: invalid repository path component \"app\\nevil.com\" (lowercase letters, digits and single separators only)"
+    )]
+    #[case::mirrored(
+        vec![Finding { mirrored: Some("harbor.corp.example/hub/library/nginx".into()), ..finding(ContainerKind::Container, "app", "nginx", vec![Problem::RegistryNotAllowed("harbor.corp.example".into())]) }],
+        "container \"app\" image \"nginx\" (mirrored as \"harbor.corp.example/hub/library/nginx\"): registries not allowed: harbor.corp.example"
     )]
     fn messages(#[case] findings: Vec<Finding<'static>>, #[case] expected: &str) {
         assert_eq!(message(findings), expected);

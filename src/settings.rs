@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::image_pattern::ImagePattern;
 use crate::json::{describe_json_error, Text as Entry};
+use crate::mirror::{Mirrors, RawMirror};
 use crate::reference::grammar;
 use crate::registry::RegistryPattern;
 
@@ -31,6 +32,9 @@ pub struct RawSettings<'a> {
     /// On UPDATE, images already in `oldObject` are not judged again.
     #[serde(default)]
     pub allow_existing_violations: Option<bool>,
+    /// Registries to rewrite to trusted mirrors (makes the policy mutating).
+    #[serde(default, borrow)]
+    pub mirrors: Option<Vec<RawMirror<'a>>>,
 }
 
 /// An `allow` list and a `reject` list.
@@ -71,6 +75,8 @@ pub struct Rules<'a> {
     pub require_digest: bool,
     /// On UPDATE, skip images that `oldObject` already had.
     pub allow_existing_violations: bool,
+    /// Registry rewrites, applied before every other rule.
+    pub mirrors: Mirrors<'a>,
 }
 
 impl<'a> Rules<'a> {
@@ -113,6 +119,7 @@ impl<'a> Rules<'a> {
             ),
             require_digest: raw.require_digest.unwrap_or(false),
             allow_existing_violations: raw.allow_existing_violations.unwrap_or(true),
+            mirrors: Mirrors::compile(raw.mirrors.as_deref().unwrap_or_default(), &mut errors),
         };
         if errors.is_empty() && !rules.has_any_rule() {
             errors.push(
@@ -189,6 +196,7 @@ mod tests {
     #[case::images_only(json!({"images": {"allow": ["nginx", "quay.io/coreos/etcd:v3.4.12", "ghcr.io/acme/*"]}}))]
     #[case::digest_only(json!({"requireDigest": true}))]
     #[case::nulls_from_yaml(json!({"registries": {"allow": ["ghcr.io"], "reject": null}, "tags": null}))]
+    #[case::mirrors(json!({"registries": {"allow": ["harbor.corp.example"]}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example/dockerhub"}]}))]
     #[case::escaped_string(json!({"registries": {"allow": ["ghcr.io\u{002f}acme"]}}))]
     fn accepts(#[case] settings: serde_json::Value) {
         let bytes = serde_json::to_vec(&settings).expect("json");
@@ -210,6 +218,9 @@ mod tests {
     #[case::wildcard(json!({"registries": {"allow": ["ghcr.*"]}}), "registries.allow[0] \"ghcr.*\": a wildcard is only allowed as a leading \"*.\" label")]
     #[case::bad_tag(json!({"tags": {"reject": ["-x"]}}), "tags.reject[0] \"-x\": not a valid tag")]
     #[case::bad_image(json!({"images": {"reject": ["Nginx"]}}), "images.reject[0] \"Nginx\": not a valid image reference")]
+    #[case::mirrors_alone(json!({"mirrors": [{"from": "docker.io", "to": "harbor.corp.example"}]}), "no rule is set")]
+    #[case::mirror_typo(json!({"registries": {"allow": ["a.example"]}, "mirrors": [{"from": "docker.io", "into": "harbor.corp.example"}]}), "unknown field `into`, expected `from` or `to`")]
+    #[case::mirror_bad_target(json!({"registries": {"allow": ["a.example"]}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example:x"}]}), "mirrors[0].to \"harbor.corp.example:x\": \"x\" is not a port number")]
     #[case::lists_every_error(json!({"registries": {"allow": ["a_b.com"]}, "images": {"allow": ["nginx:*"]}}), "registries.allow[0] \"a_b.com\": \"a_b.com\" is not a valid host name (letters, digits, inner hyphens, dot-separated labels); images.allow[0] \"nginx:*\": a glob must name its registry")]
     fn refuses(#[case] settings: serde_json::Value, #[case] message: &str) {
         let bytes = serde_json::to_vec(&settings).expect("json");

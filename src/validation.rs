@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use crate::image_pattern::ListKind;
 use crate::json::{describe_json_error, Text};
+use crate::mutation::{self, Rewrite};
 use crate::reference::{self, ParseError, Reference};
 use crate::settings::{RawSettings, Rules};
 use crate::workload::{AdmissionRequest, ContainerImage, ContainerKind};
@@ -22,6 +23,8 @@ struct Payload<'a> {
 pub enum Verdict<'a> {
     /// Every image passes (or the kind has no pod spec).
     Accept,
+    /// Every image passes once mirrored: the object with the rewritten images.
+    Mutate(serde_json::Value),
     /// Containers whose image breaks a rule, at least one.
     Reject(Vec<Finding<'a>>),
     /// The payload could not be read.
@@ -39,6 +42,8 @@ pub struct Finding<'a> {
     pub name: Text<'a>,
     /// The image as written.
     pub image: Text<'a>,
+    /// The image a mirror rewrote it to, which is what was judged.
+    pub mirrored: Option<String>,
     /// Every rule the image breaks.
     pub problems: Vec<Problem>,
 }
@@ -59,8 +64,8 @@ pub enum Problem {
 }
 
 /// Reads the payload and judges every image in it.
-pub fn validate(payload: &[u8]) -> Verdict<'_> {
-    let payload: Payload = match serde_json::from_slice(payload) {
+pub fn validate(payload_bytes: &[u8]) -> Verdict<'_> {
+    let payload: Payload = match serde_json::from_slice(payload_bytes) {
         Ok(p) => p,
         Err(e) => return Verdict::BadRequest(describe_json_error(&e)),
     };
@@ -69,21 +74,34 @@ pub fn validate(payload: &[u8]) -> Verdict<'_> {
         Ok(rules) => rules,
         Err(e) => return Verdict::BadSettings(e),
     };
-    let findings = judge_request(&payload.request, &rules);
-    if findings.is_empty() {
-        Verdict::Accept
-    } else {
-        Verdict::Reject(findings)
+    let (findings, rewrites) = judge_request(&payload.request, &rules);
+    if !findings.is_empty() {
+        return Verdict::Reject(findings);
+    }
+    match payload.request.pod_spec_path {
+        Some(path) if !rewrites.is_empty() => {
+            match mutation::apply(payload_bytes, path, &rewrites) {
+                Ok(object) => Verdict::Mutate(object),
+                Err(e) => Verdict::BadRequest(e),
+            }
+        }
+        _ => Verdict::Accept,
     }
 }
 
-/// Every container of the request that breaks a rule.
-pub fn judge_request<'a>(request: &AdmissionRequest<'a>, rules: &Rules<'_>) -> Vec<Finding<'a>> {
+/// Every container of the request that breaks a rule, and the images that
+/// mirrors rewrite.
+pub fn judge_request<'a>(
+    request: &AdmissionRequest<'a>,
+    rules: &Rules<'_>,
+) -> (Vec<Finding<'a>>, Vec<Rewrite>) {
+    let mut findings = Vec::new();
+    let mut rewrites = Vec::new();
     if request.pod_spec_path.is_none() {
-        return Vec::new();
+        return (findings, rewrites);
     }
-    // On UPDATE, images the object already ran with are not judged again, so an
-    // old workload can still be scaled, relabelled or finalized.
+    // On UPDATE, images the object already ran with are neither judged again nor
+    // rewritten, so an old workload can still be scaled, relabelled or finalized.
     let existing: Vec<Reference> =
         if rules.allow_existing_violations && &*request.operation == "UPDATE" {
             request
@@ -94,25 +112,54 @@ pub fn judge_request<'a>(request: &AdmissionRequest<'a>, rules: &Rules<'_>) -> V
         } else {
             Vec::new()
         };
-    request
-        .images
-        .iter()
-        .filter_map(|container| {
-            let problems = match reference::parse(&container.image) {
-                Err(e) => vec![Problem::InvalidReference(e)],
-                Ok(image) if existing.iter().any(|old| old.same_image(&image)) => Vec::new(),
-                Ok(image) => judge(&image, rules),
-            };
-            (!problems.is_empty()).then(|| finding(container, problems))
-        })
-        .collect()
+    let is_existing = |image: &Reference| existing.iter().any(|old| old.same_image(image));
+    for container in &request.images {
+        let image = match reference::parse(&container.image) {
+            Ok(image) => image,
+            Err(e) => {
+                findings.push(finding(container, None, vec![Problem::InvalidReference(e)]));
+                continue;
+            }
+        };
+        if is_existing(&image) {
+            continue;
+        }
+        let Some(mirrored) = rules.mirrors.rewrite(&image) else {
+            let problems = judge(&image, rules);
+            if !problems.is_empty() {
+                findings.push(finding(container, None, problems));
+            }
+            continue;
+        };
+        // The rewritten string is read like any image: it is what the node pulls.
+        let problems = match reference::parse(&mirrored) {
+            Err(e) => vec![Problem::InvalidReference(e)],
+            Ok(pulled) if is_existing(&pulled) => Vec::new(),
+            Ok(pulled) => judge(&pulled, rules),
+        };
+        if problems.is_empty() {
+            rewrites.push(Rewrite {
+                kind: container.kind,
+                index: container.index,
+                image: mirrored,
+            });
+        } else {
+            findings.push(finding(container, Some(mirrored), problems));
+        }
+    }
+    (findings, rewrites)
 }
 
-fn finding<'a>(container: &ContainerImage<'a>, problems: Vec<Problem>) -> Finding<'a> {
+fn finding<'a>(
+    container: &ContainerImage<'a>,
+    mirrored: Option<String>,
+    problems: Vec<Problem>,
+) -> Finding<'a> {
     Finding {
         kind: container.kind,
         name: container.name.clone(),
         image: container.image.clone(),
+        mirrored,
         problems,
     }
 }
@@ -228,6 +275,7 @@ mod tests {
         match validate(&payload) {
             Verdict::Accept => vec![],
             Verdict::Reject(findings) => findings.iter().map(|f| f.name.0.to_string()).collect(),
+            Verdict::Mutate(_) => vec!["<mutated>".to_owned()],
             other => panic!("unexpected verdict {other:?}"),
         }
     }
@@ -243,6 +291,48 @@ mod tests {
     #[case::invalid_old_image_does_not_exempt(pod_request("UPDATE", &["Bad"], Some(&["Bad"])), json!({"registries": {"allow": ["ghcr.io"]}}), vec!["c0"])]
     fn updates(#[case] request: Value, #[case] settings: Value, #[case] expected: Vec<&str>) {
         assert_eq!(rejected(request, settings), expected);
+    }
+
+    const HUB_MIRROR: &str = "harbor.corp.example/dockerhub";
+
+    fn mirrored_settings(allow: &[&str]) -> Value {
+        json!({"registries": {"allow": allow}, "mirrors": [{"from": "docker.io", "to": HUB_MIRROR}]})
+    }
+
+    /// "accept", "reject: <names>", or "mutate: <images of the mutated object>".
+    fn outcome(request: Value, settings: Value) -> String {
+        let payload =
+            serde_json::to_vec(&json!({"request": request, "settings": settings})).expect("json");
+        match validate(&payload) {
+            Verdict::Accept => "accept".to_owned(),
+            Verdict::Reject(findings) => {
+                let names: Vec<String> = findings.iter().map(|f| f.name.0.to_string()).collect();
+                format!("reject: {}", names.join(", "))
+            }
+            Verdict::Mutate(object) => {
+                let images: Vec<&str> = object["spec"]["containers"]
+                    .as_array()
+                    .expect("containers")
+                    .iter()
+                    .map(|c| c["image"].as_str().expect("image"))
+                    .collect();
+                format!("mutate: {}", images.join(", "))
+            }
+            other => panic!("unexpected verdict {other:?}"),
+        }
+    }
+
+    #[rstest]
+    #[case::rewritten_then_allowed(pod_request("CREATE", &["nginx:1.27", "ghcr.io/acme/app:1"], None), mirrored_settings(&["harbor.corp.example", "ghcr.io"]), "mutate: harbor.corp.example/dockerhub/library/nginx:1.27, ghcr.io/acme/app:1")]
+    #[case::nothing_to_rewrite(pod_request("CREATE", &["ghcr.io/acme/app:1"], None), mirrored_settings(&["ghcr.io"]), "accept")]
+    #[case::not_covered(pod_request("CREATE", &["quay.io/x:1"], None), mirrored_settings(&["harbor.corp.example"]), "reject: c0")]
+    #[case::rewritten_yet_not_allowed(pod_request("CREATE", &["nginx:1.27"], None), mirrored_settings(&["ghcr.io"]), "reject: c0")]
+    #[case::update_keeps_rewrite(pod_request("UPDATE", &["nginx:1.27"], Some(&["harbor.corp.example/dockerhub/library/nginx:1.27"])), mirrored_settings(&["ghcr.io"]), "mutate: harbor.corp.example/dockerhub/library/nginx:1.27")]
+    #[case::update_leaves_old_image_alone(pod_request("UPDATE", &["nginx:1.27"], Some(&["nginx:1.27"])), mirrored_settings(&["harbor.corp.example"]), "accept")]
+    #[case::update_already_rewritten(pod_request("UPDATE", &["harbor.corp.example/dockerhub/library/nginx:1.27"], Some(&["harbor.corp.example/dockerhub/library/nginx:1.27"])), mirrored_settings(&["ghcr.io"]), "accept")]
+    #[case::other_kind(json!({"kind": {"group": "", "kind": "Service"}, "operation": "CREATE", "object": {"spec": {}}}), mirrored_settings(&["ghcr.io"]), "accept")]
+    fn mirrors(#[case] request: Value, #[case] settings: Value, #[case] expected: &str) {
+        assert_eq!(outcome(request, settings), expected);
     }
 
     #[rstest]
