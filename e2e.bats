@@ -1,0 +1,290 @@
+#!/usr/bin/env bats
+# End-to-end tests: the built policy.wasm, evaluated by `kwctl run` (or the
+# project's runner, which takes the same flags and prints the same JSON).
+#
+#   KWCTL=kwctl bats e2e.bats        (make e2e-tests picks kwctl when installed)
+
+bats_require_minimum_version 1.5.0
+
+KWCTL="${KWCTL:-kwctl}"
+POLICY="${POLICY:-policy.wasm}"
+DIGEST="sha256:7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa"
+
+# evaluate REQUEST_FILE SETTINGS_JSON
+evaluate() {
+  run --separate-stderr "$KWCTL" run --request-path "$1" --settings-json "$2" "$POLICY"
+}
+
+# A Pod with one container "app" running IMAGE.
+pod_with_image() {
+  local file="$BATS_TEST_TMPDIR/pod.json"
+  jq --arg image "$1" '.request.object.spec.containers = [{"name": "app", "image": $image}]' \
+    test_data/bench/pod_minimal.json >"$file"
+  echo "$file"
+}
+
+# evaluate_image IMAGE SETTINGS_JSON
+evaluate_image() {
+  evaluate "$(pod_with_image "$1")" "$2"
+}
+
+assert_allowed() {
+  [ "$status" -eq 0 ] || { echo "exit $status: $stderr"; return 1; }
+  [ "$(jq -r .allowed <<<"$output")" = true ] || { echo "$output"; return 1; }
+}
+
+# assert_rejected MESSAGE: allowed false, with exactly this message.
+assert_rejected() {
+  [ "$status" -eq 0 ] || { echo "exit $status: $stderr"; return 1; }
+  [ "$(jq -r .allowed <<<"$output")" = false ] || { echo "$output"; return 1; }
+  local got
+  got="$(jq -r .status.message <<<"$output")"
+  [ "$got" = "$1" ] || { printf 'message: %s\nwanted:  %s\n' "$got" "$1"; return 1; }
+}
+
+# assert_invalid_settings MESSAGE: exit 1 and the message on stderr. kwctl
+# prints the message Debug-formatted (quoted, with escaped quotes), so both
+# spellings are accepted.
+assert_invalid_settings() {
+  [ "$status" -eq 1 ] || { echo "exit $status: $output $stderr"; return 1; }
+  local quoted="${1//\"/\\\"}"
+  [[ "$stderr" == *"Provided settings are not valid: "* ]] || { echo "stderr: $stderr"; return 1; }
+  [[ "$stderr" == *"$1"* || "$stderr" == *"$quoted"* ]] || { echo "stderr: $stderr"; return 1; }
+}
+
+ALLOW_ACME='{"registries": {"allow": ["docker.io/library", "ghcr.io/acme", "registry.corp.example"]}}'
+ALLOW_QUAY='{"registries": {"allow": ["quay.io"]}}'
+
+# --- The example: README's first command --------------------------------------
+
+@test "example settings accept the example Pod" {
+  run --separate-stderr "$KWCTL" run --request-path test_data/pod_creation.json \
+    --settings-path examples/settings.yaml "$POLICY"
+  assert_allowed
+  [ "$(jq -r .uid <<<"$output")" = "$(jq -r .request.uid test_data/pod_creation.json)" ]
+}
+
+@test "example settings reject look-alike registries, naming each container" {
+  run --separate-stderr "$KWCTL" run --request-path test_data/pod_creation_untrusted.json \
+    --settings-path examples/settings.yaml "$POLICY"
+  assert_rejected 'container "app" image "docker.io.evil.example/library/nginx:1.27.0": registries not allowed: docker.io.evil.example; initContainer "setup" image "ghcr.io/acme-evil/setup:1.0": registries not allowed: ghcr.io'
+}
+
+# --- Every kind ------------------------------------------------------------------
+
+@test "every kind with a pod template is accepted when its images are allowed" {
+  for kind in pod deployment replicaset statefulset daemonset replicationcontroller job cronjob podtemplate; do
+    evaluate "test_data/${kind}_creation.json" "$ALLOW_ACME"
+    assert_allowed || { echo "kind: $kind"; return 1; }
+  done
+}
+
+@test "Deployment: every container of the template is judged" {
+  evaluate test_data/deployment_creation.json "$ALLOW_QUAY"
+  assert_rejected 'container "app" image "ghcr.io/acme/app:1.4.2": registries not allowed: ghcr.io; container "sidecar" image "nginx:1.27.0": registries not allowed: docker.io; initContainer "migrate" image "registry.corp.example/tools/migrate:3.1": registries not allowed: registry.corp.example'
+}
+
+@test "ReplicaSet, StatefulSet, DaemonSet, ReplicationController, Job: template judged" {
+  for kind in replicaset statefulset daemonset replicationcontroller job; do
+    evaluate "test_data/${kind}_creation.json" "$ALLOW_QUAY"
+    assert_rejected 'container "app" image "ghcr.io/acme/app:1.4.2": registries not allowed: ghcr.io; container "sidecar" image "nginx:1.27.0": registries not allowed: docker.io; initContainer "migrate" image "registry.corp.example/tools/migrate:3.1": registries not allowed: registry.corp.example' ||
+      { echo "kind: $kind"; return 1; }
+  done
+}
+
+@test "CronJob: the job template's pod template is judged" {
+  evaluate test_data/cronjob_creation.json '{"registries": {"allow": ["ghcr.io/acme", "registry.corp.example"]}}'
+  assert_rejected 'container "sidecar" image "nginx:1.27.0": registries not allowed: docker.io'
+}
+
+@test "PodTemplate: the top-level template is judged" {
+  evaluate test_data/podtemplate_creation.json '{"registries": {"reject": ["registry.corp.example"]}}'
+  assert_rejected 'initContainer "migrate" image "registry.corp.example/tools/migrate:3.1": registries not allowed: registry.corp.example'
+}
+
+@test "a kind without a pod spec is accepted untouched" {
+  evaluate test_data/service_creation.json "$ALLOW_QUAY"
+  assert_allowed
+}
+
+# --- Ephemeral containers ------------------------------------------------------
+
+@test "kubectl debug: an ephemeral container from an untrusted registry is rejected" {
+  evaluate test_data/pod_ephemeralcontainers_update.json "$ALLOW_ACME"
+  assert_rejected 'ephemeralContainer "debugger" image "evil.example/debug:1": registries not allowed: evil.example'
+}
+
+@test "ephemeral containers of a Pod are judged" {
+  evaluate test_data/pod_creation_ephemeral.json '{"tags": {"reject": ["1.36"]}}'
+  assert_rejected 'ephemeralContainer "debugger" image "busybox:1.36": tags not allowed: 1.36'
+}
+
+# --- Settings forms ---------------------------------------------------------------
+
+@test "host entry: any port on that host" {
+  evaluate_image registry.corp.example:8443/team/app:1 '{"registries": {"allow": ["registry.corp.example"]}}'
+  assert_allowed
+}
+
+@test "host:port entry: that port only" {
+  evaluate_image localhost:5001/app:1 '{"registries": {"allow": ["localhost:5000"]}}'
+  assert_rejected 'container "app" image "localhost:5001/app:1": registries not allowed: localhost:5001'
+  evaluate_image localhost:5000/app:1 '{"registries": {"allow": ["localhost:5000"]}}'
+  assert_allowed
+}
+
+@test "IPv6 entry: compared as an address" {
+  evaluate_image '[fd00:0:0:0:0:0:0:1]:5000/app:1' '{"registries": {"allow": ["[fd00::1]:5000"]}}'
+  assert_allowed
+  evaluate_image '[fd00::2]:5000/app:1' '{"registries": {"allow": ["[fd00::1]:5000"]}}'
+  assert_rejected 'container "app" image "[fd00::2]:5000/app:1": registries not allowed: [fd00::2]:5000'
+}
+
+@test "path prefix entry: whole components only" {
+  evaluate_image ghcr.io/acme/team/app:1 '{"registries": {"allow": ["ghcr.io/acme"]}}'
+  assert_allowed
+  evaluate_image ghcr.io/acme-evil/app:1 '{"registries": {"allow": ["ghcr.io/acme"]}}'
+  assert_rejected 'container "app" image "ghcr.io/acme-evil/app:1": registries not allowed: ghcr.io'
+}
+
+@test "wildcard entry: subdomains, never the bare domain or a glued name" {
+  evaluate_image eu.mirror.corp.example/app:1 '{"registries": {"allow": ["*.mirror.corp.example"]}}'
+  assert_allowed
+  evaluate_image mirror.corp.example/app:1 '{"registries": {"allow": ["*.mirror.corp.example"]}}'
+  assert_rejected 'container "app" image "mirror.corp.example/app:1": registries not allowed: mirror.corp.example'
+  evaluate_image evilmirror.corp.example/app:1 '{"registries": {"allow": ["*.mirror.corp.example"]}}'
+  assert_rejected 'container "app" image "evilmirror.corp.example/app:1": registries not allowed: evilmirror.corp.example'
+}
+
+@test "reject list wins over allow list" {
+  evaluate_image ghcr.io/evil/app:1 '{"registries": {"allow": ["ghcr.io"], "reject": ["ghcr.io/evil"]}}'
+  assert_rejected 'container "app" image "ghcr.io/evil/app:1": registries not allowed: ghcr.io'
+}
+
+@test "tags: no tag and no digest counts as latest" {
+  evaluate test_data/pod_creation_latest.json '{"tags": {"reject": ["latest"]}}'
+  assert_rejected 'container "app" image "busybox": tags not allowed: latest; container "web" image "nginx:latest": tags not allowed: latest'
+}
+
+@test "tags: a digest-pinned image has no tag to reject" {
+  evaluate_image "nginx:latest@$DIGEST" '{"tags": {"reject": ["latest"]}}'
+  assert_allowed
+}
+
+@test "images allow list: short names are Docker Hub names, any tag" {
+  evaluate_image docker.io/library/nginx:1.27 '{"images": {"allow": ["nginx"]}}'
+  assert_allowed
+  evaluate_image ghcr.io/library/nginx:1.27 '{"images": {"allow": ["nginx"]}}'
+  assert_rejected 'container "app" image "ghcr.io/library/nginx:1.27": images not allowed'
+}
+
+@test "images reject list: an exact tag, and a glob" {
+  evaluate_image quay.io/coreos/etcd:v3.4.12 '{"images": {"reject": ["quay.io/coreos/etcd:v3.4.12"]}}'
+  assert_rejected 'container "app" image "quay.io/coreos/etcd:v3.4.12": images not allowed'
+  evaluate_image ghcr.io/acme/team/app:1 '{"images": {"reject": ["ghcr.io/acme/*"]}}'
+  assert_rejected 'container "app" image "ghcr.io/acme/team/app:1": images not allowed'
+}
+
+@test "requireDigest: tags alone are refused, digests admitted" {
+  evaluate test_data/pod_creation.json '{"requireDigest": true}'
+  assert_rejected 'container "app" image "nginx:1.27.0": digest required; container "log-agent" image "ghcr.io/acme/log-agent:2.3.1": digest required; initContainer "setup" image "registry.corp.example/tools/setup:1.0": digest required'
+  evaluate test_data/pod_creation_digest.json '{"requireDigest": true}'
+  assert_allowed
+}
+
+# --- Docker Hub names and the two flaws of prefix matching -------------------------
+
+@test "Docker Hub short names are allowed by docker.io" {
+  for image in busybox nginx:1.27 bitnami/redis:7 index.docker.io/library/nginx registry-1.docker.io/library/nginx; do
+    evaluate_image "$image" '{"registries": {"allow": ["docker.io"]}}'
+    assert_allowed || { echo "image: $image"; return 1; }
+  done
+}
+
+@test "bypass: a look-alike host does not pass a docker.io allowlist" {
+  evaluate_image docker.io.evil.example/x:1 '{"registries": {"allow": ["docker.io"]}}'
+  assert_rejected 'container "app" image "docker.io.evil.example/x:1": registries not allowed: docker.io.evil.example'
+}
+
+@test "bypass: an allowed registry named in the path is not the registry" {
+  evaluate_image evil.com/ghcr.io/app:1 '{"registries": {"allow": ["ghcr.io"]}}'
+  assert_rejected 'container "app" image "evil.com/ghcr.io/app:1": registries not allowed: evil.com'
+}
+
+@test "bypass: upper-case registry names are compared case-insensitively" {
+  evaluate_image EVIL.example/app:1 '{"registries": {"reject": ["evil.example"]}}'
+  assert_rejected 'container "app" image "EVIL.example/app:1": registries not allowed: EVIL.example'
+}
+
+@test "bypass: localhost:5000 alone is a Docker Hub image, not the local registry" {
+  evaluate_image localhost:5000 '{"registries": {"allow": ["localhost:5000"]}}'
+  assert_rejected 'container "app" image "localhost:5000": registries not allowed: docker.io'
+}
+
+@test "bypass: a registry part that is no valid host is refused, not read as Docker Hub" {
+  evaluate_image my_registry.com/app:1 '{"registries": {"reject": ["evil.example"]}}'
+  assert_rejected 'container "app" image "my_registry.com/app:1": not a valid image reference: "my_registry.com" is read as the registry but is not a valid host[:port]'
+}
+
+@test "bypass: a trailing dot on the host is refused" {
+  evaluate_image docker.io./library/nginx '{"registries": {"allow": ["docker.io"]}}'
+  assert_rejected 'container "app" image "docker.io./library/nginx": not a valid image reference: "docker.io." is read as the registry but is not a valid host[:port]'
+}
+
+@test "bypass: non-ASCII look-alike letters are refused" {
+  evaluate_image 'dоcker.io/library/nginx' '{"registries": {"allow": ["docker.io"]}}'
+  assert_rejected 'container "app" image "dоcker.io/library/nginx": not a valid image reference: "dоcker.io" is read as the registry but is not a valid host[:port]'
+}
+
+@test "bypass: whitespace and path traversal are refused" {
+  evaluate_image ' ghcr.io/acme/app' '{"registries": {"allow": ["ghcr.io"]}}'
+  assert_rejected 'container "app" image " ghcr.io/acme/app": not a valid image reference: " ghcr.io" is read as the registry but is not a valid host[:port]'
+  evaluate_image ghcr.io/acme/../evil/app '{"registries": {"allow": ["ghcr.io/acme"]}}'
+  assert_rejected 'container "app" image "ghcr.io/acme/../evil/app": not a valid image reference: invalid repository path component ".." (lowercase letters, digits and single separators only)'
+}
+
+@test "invalid image references are rejected, never accepted" {
+  evaluate test_data/pod_creation_invalid_image.json '{"registries": {"reject": ["evil.example"]}}'
+  assert_rejected 'container "app" image "my_registry.com/x:1": not a valid image reference: "my_registry.com" is read as the registry but is not a valid host[:port]; container "web" image "Nginx:1.0": not a valid image reference: the repository name must be lowercase'
+}
+
+# --- UPDATE ----------------------------------------------------------------------
+
+@test "UPDATE: an image already running is not judged again (allowExistingViolations)" {
+  evaluate test_data/pod_update.json "$ALLOW_ACME"
+  assert_allowed
+  evaluate test_data/deployment_update.json "$ALLOW_ACME"
+  assert_allowed
+}
+
+@test "UPDATE: allowExistingViolations false judges every image" {
+  evaluate test_data/pod_update.json '{"registries": {"allow": ["ghcr.io"]}, "allowExistingViolations": false}'
+  assert_rejected 'container "app" image "quay.io/legacy/app:1.0": registries not allowed: quay.io'
+}
+
+@test "UPDATE: a changed image is judged as on CREATE" {
+  evaluate test_data/pod_update_new_image.json "$ALLOW_ACME"
+  assert_rejected 'container "app" image "quay.io/legacy/app:2.0": registries not allowed: quay.io'
+}
+
+# --- Invalid settings --------------------------------------------------------------
+
+@test "invalid settings: no rule at all" {
+  evaluate test_data/pod_creation.json '{}'
+  assert_invalid_settings 'no rule is set, so every image would be admitted'
+}
+
+@test "invalid settings: a typo in a key" {
+  evaluate test_data/pod_creation.json '{"registry": {"allow": ["ghcr.io"]}}'
+  assert_invalid_settings 'unknown field `registry`'
+}
+
+@test "invalid settings: each bad entry is named with what is wrong" {
+  evaluate test_data/pod_creation.json '{"registries": {"allow": ["ghcr.io", "docker.io/", "ghcr.*.io"]}, "tags": {"reject": [""]}}'
+  assert_invalid_settings 'registries.allow[1] "docker.io/": empty path component; registries.allow[2] "ghcr.*.io": a wildcard is only allowed as a leading "*." label, like *.mirror.corp.example; tags.reject[0] "": empty entry'
+}
+
+@test "invalid settings: a value of the wrong type" {
+  evaluate test_data/pod_creation.json '{"registries": {"allow": "ghcr.io"}}'
+  assert_invalid_settings 'invalid type: string "ghcr.io", expected a sequence'
+}
