@@ -1,0 +1,31 @@
+//! Benchmark floor guest: the cost of one waPC round trip and nothing else.
+//!
+//! `validate` accepts without looking at its payload, so a benchmark run
+//! against this module measures the host: instantiation, copying the payload
+//! in, copying the answer out.
+
+use wapc_guest::prelude::*;
+
+/// What kubewarden-policy-sdk's `accept_request()` serializes.
+const ACCEPT: &[u8] = br#"{"accepted":true,"message":null,"code":null,"mutated_object":null,"audit_annotations":null,"warnings":null}"#;
+
+/// Registers the waPC functions a Kubewarden host calls.
+#[no_mangle]
+pub extern "C" fn wapc_init() {
+    register_function("validate", validate);
+    register_function("validate_settings", validate_settings);
+    register_function("protocol_version", protocol_version);
+}
+
+fn validate(_payload: &[u8]) -> CallResult {
+    Ok(ACCEPT.to_vec())
+}
+
+fn validate_settings(_payload: &[u8]) -> CallResult {
+    Ok(br#"{"valid":true}"#.to_vec())
+}
+
+/// Same answer as kubewarden-policy-sdk's `protocol_version_guest`.
+fn protocol_version(_payload: &[u8]) -> CallResult {
+    Ok(br#""v1""#.to_vec())
+}
