@@ -288,3 +288,53 @@ ALLOW_QUAY='{"registries": {"allow": ["quay.io"]}}'
   evaluate test_data/pod_creation.json '{"registries": {"allow": "ghcr.io"}}'
   assert_invalid_settings 'invalid type: string "ghcr.io", expected a sequence'
 }
+
+# --- Mirrors (mutation) ------------------------------------------------------------
+
+MIRRORS='"mirrors": [{"from": "docker.io", "to": "harbor.corp.example/dockerhub"}, {"from": "ghcr.io/acme", "to": "harbor.corp.example/acme"}]'
+
+# assert_patch JSON_PATCH: allowed, with exactly this JSONPatch.
+assert_patch() {
+  assert_allowed || return 1
+  [ "$(jq -r .patchType <<<"$output")" = JSONPatch ] || { echo "$output"; return 1; }
+  local got
+  got="$(jq -r .patch <<<"$output" | base64 -d | jq -cS .)"
+  [ "$got" = "$(jq -cS . <<<"$1")" ] || { printf 'patch:  %s\nwanted: %s\n' "$got" "$1"; return 1; }
+}
+
+@test "mirrors: a Pod's Docker Hub image is rewritten, only its image field is patched" {
+  evaluate test_data/pod_creation.json "{\"registries\": {\"allow\": [\"harbor.corp.example\", \"registry.corp.example\"]}, $MIRRORS}"
+  assert_patch '[{"op":"replace","path":"/spec/containers/0/image","value":"harbor.corp.example/dockerhub/library/nginx:1.27.0"},{"op":"replace","path":"/spec/containers/1/image","value":"harbor.corp.example/acme/log-agent:2.3.1"}]'
+}
+
+@test "mirrors: a Deployment's template images are rewritten, the most specific mirror wins" {
+  evaluate test_data/deployment_creation.json "{\"registries\": {\"allow\": [\"harbor.corp.example\", \"registry.corp.example\"]}, $MIRRORS}"
+  assert_patch '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"harbor.corp.example/acme/app:1.4.2"},{"op":"replace","path":"/spec/template/spec/containers/1/image","value":"harbor.corp.example/dockerhub/library/nginx:1.27.0"}]'
+}
+
+@test "mirrors: digests are kept when rewriting" {
+  evaluate test_data/pod_creation_digest.json "{\"registries\": {\"allow\": [\"harbor.corp.example\"]}, $MIRRORS}"
+  assert_patch "[{\"op\":\"replace\",\"path\":\"/spec/containers/0/image\",\"value\":\"harbor.corp.example/acme/app@$DIGEST\"}]"
+}
+
+@test "mirrors: nothing to rewrite is a plain accept without a patch" {
+  evaluate test_data/podtemplate_creation.json "{\"registries\": {\"allow\": [\"ghcr.io/acme\", \"docker.io/library\", \"registry.corp.example\"]}, \"mirrors\": [{\"from\": \"quay.io\", \"to\": \"harbor.corp.example/quay\"}]}"
+  assert_allowed
+  [ "$(jq -r .patchType <<<"$output")" = null ]
+}
+
+@test "mirrors: a rewritten image is still judged by the rules" {
+  evaluate_image nginx:1.27 "{\"registries\": {\"allow\": [\"ghcr.io\"]}, $MIRRORS}"
+  assert_rejected 'container "app" image "nginx:1.27" (mirrored as "harbor.corp.example/dockerhub/library/nginx:1.27"): registries not allowed: harbor.corp.example'
+}
+
+@test "mirrors: an unchanged image on UPDATE is left alone, no patch churn" {
+  evaluate test_data/pod_update.json "{\"registries\": {\"allow\": [\"harbor.corp.example\"]}, \"mirrors\": [{\"from\": \"quay.io\", \"to\": \"harbor.corp.example/quay\"}]}"
+  assert_allowed
+  [ "$(jq -r .patchType <<<"$output")" = null ]
+}
+
+@test "invalid settings: a mirror target that another mirror would rewrite again" {
+  evaluate test_data/pod_creation.json '{"registries": {"allow": ["harbor.corp.example"]}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example/hub"}, {"from": "harbor.corp.example", "to": "registry.corp.example"}]}'
+  assert_invalid_settings 'mirrors[0].to "harbor.corp.example/hub": images rewritten there would be rewritten again by mirrors[1].from "harbor.corp.example"'
+}
