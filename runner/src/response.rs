@@ -134,7 +134,8 @@ impl AdmissionResponse {
             }
             (Some(mutated), Some(object)) => encode_patch(&patch::diff(object, mutated)),
         };
-        let status = (answer.message.is_some() || answer.code.is_some()).then(|| AdmissionStatus {
+        let has_status = answer.message.is_some() || answer.code.is_some();
+        let status = has_status.then_some(AdmissionStatus {
             message: answer.message,
             code: answer.code,
         });
