@@ -14,12 +14,16 @@
 //! # }
 //! ```
 
+pub mod annotate;
 pub mod host;
+pub mod inspect;
+pub mod metadata;
 pub mod patch;
 pub mod policy;
 pub mod request;
 pub mod response;
 pub mod settings;
+pub mod wasm;
 
 pub use policy::{Instance, Options, Policy, DEFAULT_TIMEOUT};
 pub use request::{AdmissionRequest, ValidateRequest};
