@@ -22,6 +22,7 @@ pub mod patch;
 pub mod policy;
 pub mod request;
 pub mod response;
+pub mod scaffold;
 pub mod settings;
 pub mod wasm;
 
