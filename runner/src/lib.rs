@@ -18,6 +18,7 @@ pub mod annotate;
 pub mod host;
 pub mod inspect;
 pub mod metadata;
+pub mod oci;
 pub mod patch;
 pub mod policy;
 pub mod request;
