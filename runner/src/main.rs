@@ -4,6 +4,8 @@
 //! failed inside the guest: that is a code-500 answer), 1 when the policy
 //! rejected its settings, 2 when evaluation could not start (unreadable
 //! file, bad JSON, module that does not load, bad command line).
+//! The publishing subcommands (`annotate`, `inspect`, `scaffold`, `push`,
+//! `pull`) exit 0 when they did their work and 2 when they could not.
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -11,7 +13,9 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use clap::{Args, Parser, Subcommand};
-use kwrunner::{settings, AdmissionRequest, Options, Policy, Settings, ValidateRequest};
+use kwrunner::{oci, settings, AdmissionRequest, Options, Policy, Settings, ValidateRequest};
+
+mod commands;
 
 #[derive(Parser)]
 #[command(
@@ -28,11 +32,23 @@ struct Cli {
     command: Command,
 }
 
-/// The subcommands; `annotate`, `inspect`, `push` and `pull` are meant to join `run` here.
+/// The subcommands: `run`, and publishing with `annotate`, `inspect`,
+/// `scaffold`, `push` and `pull` (see `commands`).
 #[derive(Subcommand)]
 enum Command {
-    /// Evaluate one request with a local policy module and print the AdmissionResponse
+    /// Evaluate one request with a policy module and print the AdmissionResponse
     Run(RunArgs),
+    /// Embed metadata.yml (and the README as usage) in a copy of a module
+    Annotate(commands::AnnotateArgs),
+    /// Print the metadata embedded in a module
+    Inspect(commands::InspectArgs),
+    /// Generate publishing files
+    #[command(subcommand)]
+    Scaffold(commands::ScaffoldCommand),
+    /// Push an annotated module to an OCI registry and print its digest
+    Push(commands::PushArgs),
+    /// Fetch a module from an OCI registry, by tag or digest, into the store
+    Pull(commands::PullArgs),
 }
 
 /// Arguments of `run`, named as `kwctl run` names them.
@@ -50,7 +66,14 @@ struct RunArgs {
     #[arg(long = "settings-json", value_name = "JSON")]
     settings_json: Option<String>,
 
-    /// Policy module (.wasm, or .wat text)
+    /// Store of pulled policies, for registry:// modules (default: $XDG_CACHE_HOME/kwrunner/store)
+    #[arg(long = "store-path", value_name = "PATH")]
+    store_path: Option<PathBuf>,
+
+    #[command(flatten)]
+    access: commands::AccessArgs,
+
+    /// Policy module (.wasm, or .wat text), or registry://host[:port]/path:tag (or @sha256:...)
     #[arg(value_name = "MODULE")]
     module: PathBuf,
 }
@@ -73,6 +96,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match &cli.command {
         Command::Run(args) => run(args, cli.verbose),
+        Command::Annotate(args) => commands::annotate(args).map_err(Failure::Setup),
+        Command::Inspect(args) => commands::inspect(args).map_err(Failure::Setup),
+        Command::Scaffold(command) => commands::scaffold(command).map_err(Failure::Setup),
+        Command::Push(args) => commands::push(args).map_err(Failure::Setup),
+        Command::Pull(args) => commands::pull(args).map_err(Failure::Setup),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -91,7 +119,8 @@ fn main() -> ExitCode {
 fn run(args: &RunArgs, verbose: bool) -> Result<(), Failure> {
     let request = read_request(&args.request_path)?;
     let settings = read_settings(args)?;
-    let module = std::fs::read(&args.module)
+    let module_path = resolve_module(args)?;
+    let module = std::fs::read(&module_path)
         .map_err(|e| anyhow!("Cannot read policy module {}: {e}", args.module.display()))?;
     let options = Options {
         verbose,
@@ -116,6 +145,17 @@ fn run(args: &RunArgs, verbose: bool) -> Result<(), Failure> {
         .and_then(|()| stdout.flush())
         .map_err(|e| anyhow!("Cannot write the response: {e}"))?;
     Ok(())
+}
+
+/// The local file to run: the module argument, or where a `registry://`
+/// module is in the store (pulled there first when it is not).
+fn resolve_module(args: &RunArgs) -> Result<PathBuf> {
+    let Some(uri) = args.module.to_str().filter(|m| m.starts_with(oci::SCHEME)) else {
+        return Ok(args.module.clone());
+    };
+    let store = commands::store(args.store_path.as_deref())?;
+    oci::resolve_module(uri, &args.access.access_for(uri)?, &store)
+        .map_err(|e| anyhow!("Cannot fetch policy module {uri}: {e:#}"))
 }
 
 /// Joins a multi-line message (WAT parse errors show source excerpts) into one line.
