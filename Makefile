@@ -55,8 +55,54 @@ e2e-tests: test-setup policy.wasm runner
 bench: policy.wasm floors
 	cargo run --profile host -p kwrunner --bin kwbench -- --calls $(BENCH_CALLS)
 
-check: test-setup test integration-tests e2e-tests
+check: test-setup test integration-tests e2e-tests artifacthub-check oci-tests
 	$(MAKE) bench BENCH_CALLS=20
+
+# Publishing. kwctl annotates and pushes when it is installed, the runner
+# (same flags) otherwise; artifacthub-pkg.yml always comes from the runner,
+# whose output is reproducible (see README, "Publish to your own registry").
+POLICY_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+PUBLISH_SOURCES := target/push-sources.yml
+
+.PHONY: publish-tool artifacthub-check push oci-setup oci-tests
+
+# The runner is built only when it stands in for kwctl.
+publish-tool:
+ifeq ($(KWCTL),$(CURDIR)/$(RUNNER))
+	cargo build --profile host -p kwrunner
+endif
+
+# policy-server refuses a module without metadata: annotate before publishing.
+annotated-policy.wasm: policy.wasm metadata.yml README.md publish-tool
+	$(KWCTL) annotate -m metadata.yml -u README.md -o annotated-policy.wasm policy.wasm
+
+artifacthub-pkg.yml: metadata.yml questions-ui.yml Cargo.toml runner
+	$(RUNNER) scaffold artifacthub --metadata-path metadata.yml \
+	  --questions-path questions-ui.yml --version $(POLICY_VERSION) --output $@
+
+# Fails when artifacthub-pkg.yml is not what the command above would write
+# (Cargo version, metadata version annotation, rules, questions...).
+artifacthub-check: runner
+	$(RUNNER) scaffold artifacthub --metadata-path metadata.yml \
+	  --questions-path questions-ui.yml --version $(POLICY_VERSION) \
+	  --output artifacthub-pkg.yml --check
+
+# make push REGISTRY=host[:port]/path TAG=vX.Y.Z [INSECURE=1 for plain HTTP]
+push: annotated-policy.wasm
+	@test -n "$(REGISTRY)" && test -n "$(TAG)" || \
+	  { echo "usage: make push REGISTRY=host[:port]/path TAG=vX.Y.Z [INSECURE=1]" >&2; exit 2; }
+	$(if $(INSECURE),mkdir -p target && printf 'insecure_sources: ["%s"]\n' '$(firstword $(subst /, ,$(REGISTRY)))' > $(PUBLISH_SOURCES))
+	$(KWCTL) push $(if $(INSECURE),--sources-path $(PUBLISH_SOURCES)) \
+	  annotated-policy.wasm registry://$(REGISTRY):$(TAG)
+
+# Debian's docker-registry for the OCI round trip (curl reads its manifests).
+oci-setup:
+	@test -x /usr/bin/docker-registry && command -v curl >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry curl >/dev/null; }
+
+# Push to a local registry, pull back by tag and digest, run what came back.
+oci-tests: oci-setup annotated-policy.wasm runner
+	KWRUNNER=$(CURDIR)/$(RUNNER) bash .ci/oci-roundtrip.sh annotated-policy.wasm
 
 clean:
 	cargo clean
