@@ -15,7 +15,7 @@
 use serde::Deserialize;
 
 use crate::json::Text;
-use crate::reference::Reference;
+use crate::reference::{Host, Reference};
 use crate::registry::RegistryPattern;
 
 /// One `mirrors` entry as written.
@@ -91,6 +91,11 @@ impl<'a> Mirrors<'a> {
                 .map(|(_, from, to)| (from, to))
                 .collect(),
         }
+    }
+
+    /// The hosts images are rewritten to.
+    pub fn target_hosts(&self) -> impl Iterator<Item = Host<'a>> + '_ {
+        self.entries.iter().filter_map(|(_, to)| to.exact_host())
     }
 
     /// True when no mirror is configured.

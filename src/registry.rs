@@ -125,6 +125,14 @@ impl<'a> RegistryPattern<'a> {
         self.path
     }
 
+    /// The one host an exact entry names; `None` for a wildcard.
+    pub fn exact_host(&self) -> Option<Host<'a>> {
+        match self.host {
+            HostPattern::Exact(host) => Some(host),
+            HostPattern::Subdomains(_) => None,
+        }
+    }
+
     /// True for an entry naming one host (no `*.`).
     pub fn is_exact_host(&self) -> bool {
         matches!(self.host, HostPattern::Exact(_))
@@ -166,6 +174,35 @@ impl<'a> RegistryPattern<'a> {
             _ => true,
         };
         self.covers_registry(host, location.port) && paths_nest
+    }
+}
+
+/// A cheap first look at an unparsed entry: false only when the entry cannot
+/// match any image on `host`. Entries that pass are parsed and matched fully;
+/// this only spares parsing the many entries that name other hosts.
+pub fn may_match(entry: &str, host: &Host<'_>) -> bool {
+    let domain = entry.split('/').next().unwrap_or_default();
+    if domain.starts_with("*.[") || domain.starts_with('[') {
+        return true; // IPv6 entries are rare: always parse them.
+    }
+    let (wildcard, domain) = match domain.strip_prefix("*.") {
+        Some(rest) => (true, rest),
+        None => (false, domain),
+    };
+    let name = domain.split(':').next().unwrap_or_default().as_bytes();
+    let Host::Name(image_host) = host else {
+        return false;
+    };
+    let image_host = image_host.as_bytes();
+    if wildcard {
+        // A proper subdomain: the host ends with "." and then the entry's domain.
+        image_host.len() > name.len()
+            && image_host[image_host.len() - name.len() - 1] == b'.'
+            && image_host[image_host.len() - name.len()..].eq_ignore_ascii_case(name)
+    } else {
+        image_host.eq_ignore_ascii_case(name)
+            || (host.is_docker_hub()
+                && Host::Name(domain.split(':').next().unwrap_or_default()).is_docker_hub())
     }
 }
 
@@ -280,6 +317,26 @@ mod tests {
         let pattern = RegistryPattern::parse(entry).expect("valid entry");
         let image = parse(image).expect("valid image");
         assert_eq!(pattern.matches(&image), expected);
+        // The cheap first look never drops an entry that matches.
+        if expected {
+            assert!(
+                may_match(entry, &image.domain.host),
+                "may_match dropped a match"
+            );
+        }
+    }
+
+    #[rstest]
+    #[case::other_host("quay.io", "ghcr.io/x", false)]
+    #[case::same_host_other_path("ghcr.io/acme", "ghcr.io/other/x", true)]
+    #[case::wildcard_other("*.corp.example", "ghcr.io/x", false)]
+    #[case::wildcard_bare("*.corp.example", "corp.example/x", false)]
+    #[case::hub_alias("index.docker.io", "nginx", true)]
+    #[case::ipv6_always("[fd00::1]", "ghcr.io/x", true)]
+    #[case::host_case("GHCR.IO:443", "ghcr.io/x", true)]
+    fn first_look(#[case] entry: &str, #[case] image: &str, #[case] expected: bool) {
+        let image = parse(image).expect("valid image");
+        assert_eq!(may_match(entry, &image.domain.host), expected);
     }
 
     #[rstest]

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use crate::image_pattern::ImagePattern;
 use crate::json::{describe_json_error, Text as Entry};
 use crate::mirror::{Mirrors, RawMirror};
-use crate::reference::grammar;
-use crate::registry::RegistryPattern;
+use crate::reference::{grammar, Host};
+use crate::registry::{self, RegistryPattern};
 
 /// Settings exactly as written, strings borrowed from the payload.
 #[derive(Deserialize, Default, Debug)]
@@ -61,7 +61,9 @@ pub struct RejectOnly<'a> {
 /// Settings checked and compiled into what the validation compares against.
 #[derive(Debug, Default)]
 pub struct Rules<'a> {
-    /// Registries an image must come from (empty: no such rule).
+    /// True when `registries.allow` has entries: an image must match one.
+    pub registries_allow_set: bool,
+    /// The `registries.allow` entries compiled (all, or those that can match the request).
     pub registries_allow: Vec<RegistryPattern<'a>>,
     /// Registries an image must not come from.
     pub registries_reject: Vec<RegistryPattern<'a>>,
@@ -83,45 +85,80 @@ impl<'a> Rules<'a> {
     /// Checks every entry and compiles the rules, or lists every problem found,
     /// each naming its entry.
     pub fn from_raw(raw: &'a RawSettings<'a>) -> Result<Rules<'a>, String> {
+        Self::compile_for(raw, None)
+    }
+
+    /// Compiles the rules for one request whose images are on `hosts`.
+    ///
+    /// Settings arrive with every request and each request runs in a fresh
+    /// instance, so compiling 1,000 registry entries per request would dominate
+    /// its cost. Entries whose host cannot be any of these hosts are skipped
+    /// unparsed: `validate_settings` checked them all when the policy was loaded.
+    pub fn for_hosts(raw: &'a RawSettings<'a>, hosts: &[Host<'_>]) -> Result<Rules<'a>, String> {
+        Self::compile_for(raw, Some(hosts))
+    }
+
+    fn compile_for(
+        raw: &'a RawSettings<'a>,
+        hosts: Option<&[Host<'_>]>,
+    ) -> Result<Rules<'a>, String> {
         let mut errors = Vec::new();
+        let mirrors = Mirrors::compile(raw.mirrors.as_deref().unwrap_or_default(), &mut errors);
+        // Rewritten images land on a mirror's host: those entries are candidates too.
+        let targets: Vec<Host> = mirrors.target_hosts().collect();
         let registries = raw.registries.as_ref();
         let images = raw.images.as_ref();
+        let registries_allow = registries.and_then(|r| r.allow.as_deref());
+        let registry_candidate = |entry: &str| {
+            hosts.is_none_or(|hosts| {
+                hosts
+                    .iter()
+                    .chain(&targets)
+                    .any(|h| registry::may_match(entry, h))
+            })
+        };
         let rules = Rules {
+            registries_allow_set: registries_allow.is_some_and(|l| !l.is_empty()),
             registries_allow: compile(
                 "registries.allow",
-                registries.and_then(|r| r.allow.as_deref()),
+                registries_allow,
+                registry_candidate,
                 RegistryPattern::parse,
                 &mut errors,
             ),
             registries_reject: compile(
                 "registries.reject",
                 registries.and_then(|r| r.reject.as_deref()),
+                registry_candidate,
                 RegistryPattern::parse,
                 &mut errors,
             ),
             tags_reject: compile(
                 "tags.reject",
                 raw.tags.as_ref().and_then(|t| t.reject.as_deref()),
+                |_| true,
                 parse_tag,
                 &mut errors,
             ),
             images_allow: compile(
                 "images.allow",
                 images.and_then(|i| i.allow.as_deref()),
+                |_| true,
                 ImagePattern::parse,
                 &mut errors,
             ),
             images_reject: compile(
                 "images.reject",
                 images.and_then(|i| i.reject.as_deref()),
+                |_| true,
                 ImagePattern::parse,
                 &mut errors,
             ),
             require_digest: raw.require_digest.unwrap_or(false),
             allow_existing_violations: raw.allow_existing_violations.unwrap_or(true),
-            mirrors: Mirrors::compile(raw.mirrors.as_deref().unwrap_or_default(), &mut errors),
+            mirrors,
         };
-        if errors.is_empty() && !rules.has_any_rule() {
+        if errors.is_empty() && !raw.has_any_rule() {
             errors.push(
                 "no rule is set, so every image would be admitted: set at least one of \
                  registries.allow, registries.reject, tags.reject, images.allow, \
@@ -135,28 +172,38 @@ impl<'a> Rules<'a> {
             Err(errors.join("; "))
         }
     }
+}
 
+impl RawSettings<'_> {
     /// True when at least one rule can refuse an image.
     fn has_any_rule(&self) -> bool {
-        !(self.registries_allow.is_empty()
-            && self.registries_reject.is_empty()
-            && self.tags_reject.is_empty()
-            && self.images_allow.is_empty()
-            && self.images_reject.is_empty()
-            && !self.require_digest)
+        let set = |list: Option<&Vec<Entry>>| list.is_some_and(|l| !l.is_empty());
+        let registries = self.registries.as_ref();
+        let images = self.images.as_ref();
+        set(registries.and_then(|r| r.allow.as_ref()))
+            || set(registries.and_then(|r| r.reject.as_ref()))
+            || set(self.tags.as_ref().and_then(|t| t.reject.as_ref()))
+            || set(images.and_then(|i| i.allow.as_ref()))
+            || set(images.and_then(|i| i.reject.as_ref()))
+            || self.require_digest == Some(true)
     }
 }
 
-/// Parses every entry of one list, recording `list[i] "entry": why` for each failure.
+/// Parses the entries of one list that `keep` selects, recording
+/// `list[i] "entry": why` for each failure.
 fn compile<'a, T>(
     list: &str,
     entries: Option<&'a [Entry<'a>]>,
+    keep: impl Fn(&str) -> bool,
     parse: impl Fn(&'a str) -> Result<T, String>,
     errors: &mut Vec<String>,
 ) -> Vec<T> {
     let entries = entries.unwrap_or_default();
-    let mut out = Vec::with_capacity(entries.len());
+    let mut out = Vec::new();
     for (i, Entry(text)) in entries.iter().enumerate() {
+        if !keep(text) {
+            continue;
+        }
         match parse(text) {
             Ok(item) => out.push(item),
             Err(why) => errors.push(format!("{list}[{i}] \"{}\": {why}", text.escape_debug())),

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use crate::image_pattern::ListKind;
 use crate::json::{describe_json_error, Text};
 use crate::mutation::{self, Rewrite};
-use crate::reference::{self, ParseError, Reference};
+use crate::reference::{self, Host, ParseError, Reference};
 use crate::settings::{RawSettings, Rules};
 use crate::workload::{AdmissionRequest, ContainerImage, ContainerKind};
 
@@ -70,11 +70,22 @@ pub fn validate(payload_bytes: &[u8]) -> Verdict<'_> {
         Err(e) => return Verdict::BadRequest(describe_json_error(&e)),
     };
     let raw = payload.settings.unwrap_or_default();
-    let rules = match Rules::from_raw(&raw) {
+    // Each image is read once; its registry decides which settings entries are compiled.
+    let images: Vec<Result<Reference, ParseError>> = payload
+        .request
+        .images
+        .iter()
+        .map(|c| reference::parse(&c.image))
+        .collect();
+    let hosts: Vec<Host> = images
+        .iter()
+        .filter_map(|r| r.as_ref().ok().map(|r| r.domain.host))
+        .collect();
+    let rules = match Rules::for_hosts(&raw, &hosts) {
         Ok(rules) => rules,
         Err(e) => return Verdict::BadSettings(e),
     };
-    let (findings, rewrites) = judge_request(&payload.request, &rules);
+    let (findings, rewrites) = judge_request(&payload.request, &images, &rules);
     if !findings.is_empty() {
         return Verdict::Reject(findings);
     }
@@ -90,9 +101,10 @@ pub fn validate(payload_bytes: &[u8]) -> Verdict<'_> {
 }
 
 /// Every container of the request that breaks a rule, and the images that
-/// mirrors rewrite.
+/// mirrors rewrite. `images` holds each container's image, parsed, in order.
 pub fn judge_request<'a>(
     request: &AdmissionRequest<'a>,
+    images: &[Result<Reference<'_>, ParseError>],
     rules: &Rules<'_>,
 ) -> (Vec<Finding<'a>>, Vec<Rewrite>) {
     let mut findings = Vec::new();
@@ -113,19 +125,23 @@ pub fn judge_request<'a>(
             Vec::new()
         };
     let is_existing = |image: &Reference| existing.iter().any(|old| old.same_image(image));
-    for container in &request.images {
-        let image = match reference::parse(&container.image) {
+    for (container, image) in request.images.iter().zip(images) {
+        let image = match image {
             Ok(image) => image,
             Err(e) => {
-                findings.push(finding(container, None, vec![Problem::InvalidReference(e)]));
+                findings.push(finding(
+                    container,
+                    None,
+                    vec![Problem::InvalidReference(e.clone())],
+                ));
                 continue;
             }
         };
-        if is_existing(&image) {
+        if is_existing(image) {
             continue;
         }
-        let Some(mirrored) = rules.mirrors.rewrite(&image) else {
-            let problems = judge(&image, rules);
+        let Some(mirrored) = rules.mirrors.rewrite(image) else {
+            let problems = judge(image, rules);
             if !problems.is_empty() {
                 findings.push(finding(container, None, problems));
             }
@@ -168,8 +184,8 @@ fn finding<'a>(
 pub fn judge(image: &Reference<'_>, rules: &Rules<'_>) -> Vec<Problem> {
     let mut problems = Vec::new();
     let registry_rejected = rules.registries_reject.iter().any(|p| p.matches(image));
-    let registry_allowed = rules.registries_allow.is_empty()
-        || rules.registries_allow.iter().any(|p| p.matches(image));
+    let registry_allowed =
+        !rules.registries_allow_set || rules.registries_allow.iter().any(|p| p.matches(image));
     if registry_rejected || !registry_allowed {
         problems.push(Problem::RegistryNotAllowed(image.domain.text.to_owned()));
     }
@@ -289,6 +305,13 @@ mod tests {
     #[case::update_without_exemption(pod_request("UPDATE", &["quay.io/legacy/app:1.0"], Some(&["quay.io/legacy/app:1.0"])), json!({"registries": {"allow": ["ghcr.io"]}, "allowExistingViolations": false}), vec!["c0"])]
     #[case::create_ignores_old_object(pod_request("CREATE", &["quay.io/legacy/app:1.0"], Some(&["quay.io/legacy/app:1.0"])), json!({"registries": {"allow": ["ghcr.io"]}}), vec!["c0"])]
     #[case::invalid_old_image_does_not_exempt(pod_request("UPDATE", &["Bad"], Some(&["Bad"])), json!({"registries": {"allow": ["ghcr.io"]}}), vec!["c0"])]
+    // Only entries that can match the request's hosts are compiled; the rule
+    // still holds when none of them can.
+    #[case::allow_list_of_other_hosts(pod_request("CREATE", &["ghcr.io/x:1"], None), json!({"registries": {"allow": ["quay.io", "*.corp.example", "[fd00::1]"]}}), vec!["c0"])]
+    #[case::allow_by_hub_alias(pod_request("CREATE", &["busybox:1"], None), json!({"registries": {"allow": ["quay.io", "index.docker.io"]}}), vec![])]
+    #[case::allow_by_wildcard(pod_request("CREATE", &["eu.corp.example/x:1"], None), json!({"registries": {"allow": ["quay.io", "*.corp.example"]}}), vec![])]
+    #[case::reject_list_of_other_hosts(pod_request("CREATE", &["ghcr.io/x:1"], None), json!({"registries": {"reject": ["quay.io"]}}), vec![])]
+    #[case::reject_by_case(pod_request("CREATE", &["ghcr.io/x:1"], None), json!({"registries": {"reject": ["GHCR.IO"]}}), vec!["c0"])]
     fn updates(#[case] request: Value, #[case] settings: Value, #[case] expected: Vec<&str>) {
         assert_eq!(rejected(request, settings), expected);
     }
@@ -338,7 +361,8 @@ mod tests {
     #[rstest]
     #[case::not_json(b"{".to_vec(), Verdict::BadRequest("EOF while parsing an object".into()))]
     #[case::no_request(br#"{"settings": {}}"#.to_vec(), Verdict::BadRequest("missing field `request`".into()))]
-    #[case::bad_settings(br#"{"request": {"kind": {"kind": "Pod"}}, "settings": {"registries": {"allow": ["a_b.c"]}}}"#.to_vec(), Verdict::BadSettings("registries.allow[0] \"a_b.c\": \"a_b.c\" is not a valid host name (letters, digits, inner hyphens, dot-separated labels)".into()))]
+    // Entries that name the request's registry are checked on every call.
+    #[case::bad_settings(br#"{"request": {"kind": {"kind": "Pod"}, "object": {"spec": {"containers": [{"name": "a", "image": "ghcr.io/x"}]}}}, "settings": {"registries": {"allow": ["ghcr.io/"]}}}"#.to_vec(), Verdict::BadSettings("registries.allow[0] \"ghcr.io/\": empty path component".into()))]
     #[case::no_settings(br#"{"request": {"kind": {"kind": "Pod"}}}"#.to_vec(), Verdict::BadSettings("no rule is set, so every image would be admitted: set at least one of registries.allow, registries.reject, tags.reject, images.allow, images.reject, or requireDigest: true".into()))]
     #[case::other_kind(br#"{"request": {"kind": {"kind": "Service"}, "object": {}}, "settings": {"requireDigest": true}}"#.to_vec(), Verdict::Accept)]
     fn payloads(#[case] payload: Vec<u8>, #[case] expected: Verdict<'static>) {
