@@ -177,33 +177,62 @@ impl<'a> RegistryPattern<'a> {
     }
 }
 
-/// A cheap first look at an unparsed entry: false only when the entry cannot
-/// match any image on `host`. Entries that pass are parsed and matched fully;
-/// this only spares parsing the many entries that name other hosts.
-pub fn may_match(entry: &str, host: &Host<'_>) -> bool {
-    let domain = entry.split('/').next().unwrap_or_default();
-    if domain.starts_with("*.[") || domain.starts_with('[') {
-        return true; // IPv6 entries are rare: always parse them.
+/// A cheap first look at an unparsed entry: its host part, found with one byte
+/// scan. It can only say "this entry cannot match that host"; entries that pass
+/// are parsed and matched fully. This spares parsing the many entries of a long
+/// list that name other hosts.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryHost<'e> {
+    wildcard: bool,
+    ipv6: bool,
+    name: &'e [u8],
+}
+
+impl<'e> EntryHost<'e> {
+    /// The host part of an entry: after an optional `*.`, before `:port` or `/path`.
+    pub fn of(entry: &'e str) -> Self {
+        let entry = entry.as_bytes();
+        let (wildcard, rest) = match entry.strip_prefix(b"*.") {
+            Some(rest) => (true, rest),
+            None => (false, entry),
+        };
+        let ipv6 = rest.first() == Some(&b'[');
+        let end = rest
+            .iter()
+            .position(|&c| c == b'/' || c == b':')
+            .unwrap_or(rest.len());
+        EntryHost {
+            wildcard,
+            ipv6,
+            name: &rest[..end],
+        }
     }
-    let (wildcard, domain) = match domain.strip_prefix("*.") {
-        Some(rest) => (true, rest),
-        None => (false, domain),
-    };
-    let name = domain.split(':').next().unwrap_or_default().as_bytes();
-    let Host::Name(image_host) = host else {
-        return false;
-    };
-    let image_host = image_host.as_bytes();
-    if wildcard {
-        // A proper subdomain: the host ends with "." and then the entry's domain.
-        image_host.len() > name.len()
-            && image_host[image_host.len() - name.len() - 1] == b'.'
-            && image_host[image_host.len() - name.len()..].eq_ignore_ascii_case(name)
-    } else {
-        image_host.eq_ignore_ascii_case(name)
-            || (host.is_docker_hub()
-                && Host::Name(domain.split(':').next().unwrap_or_default()).is_docker_hub())
+
+    /// False only when the entry cannot match any image on `host`.
+    pub fn may_match(&self, host: &Host<'_>) -> bool {
+        if self.ipv6 {
+            return true; // IPv6 entries are rare: always parse them.
+        }
+        let Host::Name(image_host) = host else {
+            return false;
+        };
+        let (image_host, name) = (image_host.as_bytes(), self.name);
+        if self.wildcard {
+            // A proper subdomain: the host ends with "." and then the entry's domain.
+            image_host.len() > name.len()
+                && image_host[image_host.len() - name.len() - 1] == b'.'
+                && image_host[image_host.len() - name.len()..].eq_ignore_ascii_case(name)
+        } else {
+            image_host.eq_ignore_ascii_case(name)
+                || (is_docker_hub_name(name) && host.is_docker_hub())
+        }
     }
+}
+
+/// True for every spelling of Docker Hub's registry name.
+fn is_docker_hub_name(name: &[u8]) -> bool {
+    matches!(name.len(), 9 | 15 | 20)
+        && Host::Name(std::str::from_utf8(name).unwrap_or_default()).is_docker_hub()
 }
 
 /// `host[:port]` of an entry: a domain name or a bracketed IPv6 address, and a
@@ -320,8 +349,8 @@ mod tests {
         // The cheap first look never drops an entry that matches.
         if expected {
             assert!(
-                may_match(entry, &image.domain.host),
-                "may_match dropped a match"
+                EntryHost::of(entry).may_match(&image.domain.host),
+                "the first look dropped a match"
             );
         }
     }
@@ -336,7 +365,7 @@ mod tests {
     #[case::host_case("GHCR.IO:443", "ghcr.io/x", true)]
     fn first_look(#[case] entry: &str, #[case] image: &str, #[case] expected: bool) {
         let image = parse(image).expect("valid image");
-        assert_eq!(may_match(entry, &image.domain.host), expected);
+        assert_eq!(EntryHost::of(entry).may_match(&image.domain.host), expected);
     }
 
     #[rstest]

@@ -111,10 +111,11 @@ impl<'a> Rules<'a> {
         let registries_allow = registries.and_then(|r| r.allow.as_deref());
         let registry_candidate = |entry: &str| {
             hosts.is_none_or(|hosts| {
+                let first_look = registry::EntryHost::of(entry);
                 hosts
                     .iter()
                     .chain(&targets)
-                    .any(|h| registry::may_match(entry, h))
+                    .any(|h| first_look.may_match(h))
             })
         };
         let rules = Rules {
