@@ -11,7 +11,7 @@ RUNNER := target/host/kwrunner
 KWCTL ?= $(shell command -v kwctl || echo $(CURDIR)/$(RUNNER))
 BENCH_CALLS ?= 1000
 
-.PHONY: all setup test-setup policy runner floors run test integration-tests e2e-tests bench check clean
+.PHONY: all setup test-setup policy runner floors run test integration-tests e2e-tests bench check check-all clean
 
 all: policy.wasm
 
@@ -55,7 +55,13 @@ e2e-tests: test-setup policy.wasm runner
 bench: policy.wasm floors
 	cargo run --profile host -p kwrunner --bin kwbench -- --calls $(BENCH_CALLS)
 
-check: test-setup test integration-tests e2e-tests artifacthub-check oci-tests
+# Every test, then one closing line that counts them all.
+check:
+	@mkdir -p target
+	@set -o pipefail; $(MAKE) --no-print-directory check-all 2>&1 | tee target/check.log
+	@.ci/summary.sh target/check.log
+
+check-all: test-setup test integration-tests e2e-tests artifacthub-check oci-tests
 	$(MAKE) bench BENCH_CALLS=20
 
 # Publishing. kwctl annotates and pushes when it is installed, the runner
