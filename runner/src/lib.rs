@@ -15,6 +15,7 @@
 //! ```
 
 pub mod annotate;
+pub mod capabilities;
 pub mod host;
 pub mod inspect;
 pub mod metadata;
@@ -24,6 +25,7 @@ pub mod policy;
 pub mod request;
 pub mod response;
 pub mod scaffold;
+pub mod session;
 pub mod settings;
 pub mod wasm;
 

@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use base64::Engine as _;
@@ -28,6 +29,12 @@ use crate::metadata::{Metadata, ANNOTATION_SOURCE};
 
 /// Scheme of policy URIs that live in a registry.
 pub const SCHEME: &str = "registry://";
+
+/// Longest wait for a registry connection during a digest lookup.
+const LOOKUP_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Longest wait for a registry answer during a digest lookup.
+const LOOKUP_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Manifest annotation pointing at the source repository.
 const OCI_SOURCE: &str = "org.opencontainers.image.source";
@@ -60,16 +67,20 @@ impl Access {
     }
 
     fn client(&self, reference: &Reference) -> Client {
+        Client::new(self.config(reference))
+    }
+
+    fn config(&self, reference: &Reference) -> ClientConfig {
         let registry = reference.resolve_registry();
         let protocol = if self.insecure.iter().any(|host| host == registry) {
             ClientProtocol::HttpsExcept(vec![registry.to_owned()])
         } else {
             ClientProtocol::Https
         };
-        Client::new(ClientConfig {
+        ClientConfig {
             protocol,
             ..ClientConfig::default()
-        })
+        }
     }
 
     fn auth(&self, reference: &Reference) -> Result<RegistryAuth> {
@@ -232,6 +243,27 @@ fn is_sha256_digest(digest: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
+}
+
+/// The manifest digest `image` names now, as Kubewarden hosts answer
+/// `oci/v1/manifest_digest`: the image is normalized as kwctl does (`busybox`
+/// is `docker.io/library/busybox:latest`), then the registry is asked with a
+/// HEAD of the manifest (its `Docker-Content-Digest`), or a GET whose bytes
+/// are hashed when the registry sends no digest header.
+pub fn manifest_digest(image: &str, access: &Access) -> Result<String> {
+    let reference = Reference::from_str(image)
+        .map_err(|e| anyhow!("{image:?} is not an OCI reference: {e}"))?;
+    // A lookup blocks the guest: a registry that never answers must not
+    // hang the evaluation.
+    let client = Client::new(ClientConfig {
+        connect_timeout: Some(LOOKUP_CONNECT_TIMEOUT),
+        read_timeout: Some(LOOKUP_READ_TIMEOUT),
+        ..access.config(&reference)
+    });
+    let auth = access.auth(&reference)?;
+    runtime()?
+        .block_on(client.fetch_manifest_digest(&reference, &auth))
+        .with_context(|| format!("cannot fetch the manifest digest of {}", reference.whole()))
 }
 
 /// A policy fetched from a registry.

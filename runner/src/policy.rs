@@ -17,7 +17,7 @@ use wapc::WapcHost;
 use wasmtime_provider::wasmtime::{Config, Engine, EngineWeak, Module};
 use wasmtime_provider::{EpochDeadlines, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
 
-use crate::host;
+use crate::host::{self, Host};
 use crate::request::{AdmissionRequest, ValidateRequest};
 use crate::response::{AdmissionResponse, SettingsVerdict};
 use crate::settings::Settings;
@@ -58,14 +58,14 @@ pub struct Policy {
 struct Shared {
     pre: WasmtimeEngineProviderPre,
     deadlines: Option<EpochDeadlines>,
-    verbose: bool,
+    host: Arc<Host>,
 }
 
 impl std::fmt::Debug for Policy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Policy")
             .field("deadlines", &self.shared.deadlines)
-            .field("verbose", &self.shared.verbose)
+            .field("host", &self.shared.host)
             .finish_non_exhaustive()
     }
 }
@@ -76,8 +76,15 @@ impl Policy {
         Self::with_options(module, Options::default())
     }
 
-    /// Compiles a module with the given [`Options`].
+    /// Compiles a module with the given [`Options`]; the host grants every
+    /// capability and reaches registries with the default [`crate::oci::Access`].
     pub fn with_options(module: &[u8], options: Options) -> Result<Self> {
+        Self::with_host(module, options, Arc::new(Host::new(options.verbose)))
+    }
+
+    /// Compiles a module whose instances call `host` for host capabilities
+    /// (`options.verbose` is then the host's business).
+    pub fn with_host(module: &[u8], options: Options, host: Arc<Host>) -> Result<Self> {
         let mut config = Config::default();
         config.epoch_interruption(options.timeout.is_some());
         let engine =
@@ -103,7 +110,7 @@ impl Policy {
             shared: Arc::new(Shared {
                 pre,
                 deadlines,
-                verbose: options.verbose,
+                host,
             }),
         })
     }
@@ -125,7 +132,7 @@ impl Shared {
             .context("cannot instantiate module")?;
         WapcHost::new(
             Box::new(provider),
-            Some(Box::new(host::callback(self.verbose))),
+            Some(Box::new(host::callback(Arc::clone(&self.host)))),
         )
         .map_err(|e| anyhow!("cannot initialize waPC guest: {e}"))
     }

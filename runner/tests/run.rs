@@ -94,14 +94,14 @@ fn policy_answer_is_printed_as_admission_response(#[case] answer: &str, #[case] 
     Act::Spin,
     "internal server error: Guest call failure: guest code interrupted, execution deadline exceeded"
 )]
-#[case::unknown_host_capability(
+#[case::unserved_host_capability(
     Act::HostCall {
         binding: "kubewarden".to_owned(),
-        namespace: "oci".to_owned(),
-        operation: "v1/manifest_digest".to_owned(),
-        payload: r#""docker.io/library/nginx:1.27""#.to_owned(),
+        namespace: "net".to_owned(),
+        operation: "v1/dns_lookup_host".to_owned(),
+        payload: r#""registry.example.com""#.to_owned(),
     },
-    "internal server error: Guest call failure: host capability not available: oci/v1/manifest_digest"
+    "internal server error: Guest call failure: host capability 'net/v1/dns_lookup_host' is not served by kwrunner"
 )]
 #[case::unreadable_answer(
     Act::Answer("not json".to_owned()),
