@@ -7,6 +7,7 @@
 //! [`workload`] finds the images in each kind, [`validation`] judges them,
 //! [`mutation`] writes rewritten images back and [`response`] shapes the answer.
 
+pub mod glob;
 pub mod image_pattern;
 pub mod json;
 pub mod mirror;
@@ -15,6 +16,7 @@ pub mod reference;
 pub mod registry;
 pub mod response;
 pub mod settings;
+pub mod tag_pattern;
 pub mod validation;
 pub mod workload;
 

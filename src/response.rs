@@ -5,6 +5,7 @@ use std::fmt;
 use kubewarden_policy_sdk::{accept_request, mutate_request, reject_request};
 use wapc_guest::CallResult;
 
+use crate::reference::INVALID_FORMAT;
 use crate::validation::{Finding, Problem, Verdict};
 
 /// Status code for a payload the policy cannot read.
@@ -40,7 +41,17 @@ pub fn message(mut findings: Vec<Finding<'_>>) -> String {
     let lines: Vec<String> = findings
         .iter()
         .map(|f| {
-            let problems: Vec<String> = f.problems.iter().map(ToString::to_string).collect();
+            let problems: Vec<String> = f
+                .problems
+                .iter()
+                .map(|p| match p {
+                    // trusted-repos names the image, as written, after this fragment.
+                    Problem::ImageNotAllowed => {
+                        format!("{p}: {}", f.image.escape_debug())
+                    }
+                    other => other.to_string(),
+                })
+                .collect();
             // Escaped, so a crafted name or image cannot forge another line.
             let mirrored = match &f.mirrored {
                 Some(m) => format!(" (mirrored as \"{}\")", m.escape_debug()),
@@ -62,7 +73,7 @@ pub fn message(mut findings: Vec<Finding<'_>>) -> String {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Problem::InvalidReference(why) => write!(f, "not a valid image reference: {why}"),
+            Problem::InvalidReference(why) => write!(f, "{INVALID_FORMAT}: {why}"),
             Problem::RegistryNotAllowed(registry) => {
                 write!(f, "registries not allowed: {registry}")
             }
@@ -104,7 +115,7 @@ mod tests {
     )]
     #[case::several_problems(
         vec![finding(ContainerKind::Container, "app", "busybox", vec![Problem::RegistryNotAllowed("docker.io".into()), Problem::TagNotAllowed("latest".into()), Problem::ImageNotAllowed, Problem::DigestRequired])],
-        "container \"app\" image \"busybox\": registries not allowed: docker.io, tags not allowed: latest, images not allowed, digest required"
+        "container \"app\" image \"busybox\": registries not allowed: docker.io, tags not allowed: latest, images not allowed: busybox, digest required"
     )]
     #[case::sorted_by_list_then_name(
         vec![
@@ -117,7 +128,7 @@ mod tests {
     )]
     #[case::invalid_reference_escaped(
         vec![finding(ContainerKind::Container, "app", "ghcr.io/org/app\nevil.com/x", vec![Problem::InvalidReference(ParseError::InvalidComponent("app\nevil.com".into()))])],
-        "container \"app\" image \"ghcr.io/org/app\\nevil.com/x\": not a valid image reference: invalid repository path component \"app\\nevil.com\" (lowercase letters, digits and single separators only)"
+        "container \"app\" image \"ghcr.io/org/app\\nevil.com/x\": invalid reference format: invalid repository path component \"app\\nevil.com\" (lowercase letters, digits and single separators only)"
     )]
     #[case::mirrored(
         vec![Finding { mirrored: Some("harbor.corp.example/hub/library/nginx".into()), ..finding(ContainerKind::Container, "app", "nginx", vec![Problem::RegistryNotAllowed("harbor.corp.example".into())]) }],

@@ -10,8 +10,9 @@ use serde::Deserialize;
 use crate::image_pattern::ImagePattern;
 use crate::json::{describe_json_error, Text as Entry};
 use crate::mirror::{Mirrors, RawMirror};
-use crate::reference::{grammar, Host};
+use crate::reference::Host;
 use crate::registry::{self, RegistryPattern};
+use crate::tag_pattern::TagPattern;
 
 /// Settings exactly as written, strings borrowed from the payload.
 #[derive(Deserialize, Default, Debug)]
@@ -68,7 +69,7 @@ pub struct Rules<'a> {
     /// Registries an image must not come from.
     pub registries_reject: Vec<RegistryPattern<'a>>,
     /// Tags that are refused.
-    pub tags_reject: Vec<&'a str>,
+    pub tags_reject: Vec<TagPattern<'a>>,
     /// Images that are admitted (empty: no such rule).
     pub images_allow: Vec<ImagePattern<'a>>,
     /// Images that are refused.
@@ -138,7 +139,7 @@ impl<'a> Rules<'a> {
                 "tags.reject",
                 raw.tags.as_ref().and_then(|t| t.reject.as_deref()),
                 |_| true,
-                parse_tag,
+                TagPattern::parse,
                 &mut errors,
             ),
             images_allow: compile(
@@ -213,17 +214,6 @@ fn compile<'a, T>(
     out
 }
 
-/// A tag entry: the tag grammar, nothing else.
-fn parse_tag(tag: &str) -> Result<&str, String> {
-    if grammar::is_tag(tag) {
-        Ok(tag)
-    } else if tag.is_empty() {
-        Err("empty entry".into())
-    } else {
-        Err("not a valid tag ([A-Za-z0-9_][A-Za-z0-9_.-], at most 128 characters)".into())
-    }
-}
-
 /// Reads settings JSON and checks them: the message names every bad entry.
 pub fn check(json: &[u8]) -> Result<(), String> {
     let raw: RawSettings = serde_json::from_slice(json).map_err(|e| describe_json_error(&e))?;
@@ -246,6 +236,10 @@ mod tests {
     #[case::nulls_from_yaml(json!({"registries": {"allow": ["ghcr.io"], "reject": null}, "tags": null}))]
     #[case::mirrors(json!({"registries": {"allow": ["harbor.corp.example"]}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example/dockerhub"}]}))]
     #[case::escaped_string(json!({"registries": {"allow": ["ghcr.io\u{002f}acme"]}}))]
+    // trusted-repos' own settings forms.
+    #[case::trusted_repos_tag_globs(json!({"tags": {"reject": ["latest", "*-rc*", "*-SNAPSHOT", "v?.0"]}}))]
+    #[case::trusted_repos_registry_globs(json!({"registries": {"allow": ["registry-?.corp.example", "registry-*.corp.example", "docker.*"]}}))]
+    #[case::trusted_repos_image_globs(json!({"images": {"allow": ["docker.io/library/ngin?:*", "quay.io/coreos/etcd:v3.4.?"], "reject": ["ghcr.io/acme/*:*-rc?"]}}))]
     fn accepts(#[case] settings: serde_json::Value) {
         let bytes = serde_json::to_vec(&settings).expect("json");
         assert_eq!(check(&bytes), Ok(()));
@@ -263,9 +257,17 @@ mod tests {
     #[case::wrong_bool(json!({"requireDigest": "yes"}), "invalid type: string \"yes\", expected a boolean")]
     #[case::bad_registry(json!({"registries": {"allow": ["ghcr.io", "docker.io/"]}}), "registries.allow[1] \"docker.io/\": empty path component")]
     #[case::empty_string(json!({"registries": {"reject": [""]}}), "registries.reject[0] \"\": empty entry")]
-    #[case::wildcard(json!({"registries": {"allow": ["ghcr.*"]}}), "registries.allow[0] \"ghcr.*\": a wildcard is only allowed as a leading \"*.\" label")]
+    #[case::wildcard(json!({"registries": {"allow": ["*"]}}), "registries.allow[0] \"*\": wildcards alone would admit every registry")]
     #[case::bad_tag(json!({"tags": {"reject": ["-x"]}}), "tags.reject[0] \"-x\": not a valid tag")]
-    #[case::bad_image(json!({"images": {"reject": ["Nginx"]}}), "images.reject[0] \"Nginx\": not a valid image reference")]
+    #[case::bad_image(json!({"images": {"reject": ["Nginx"]}}), "images.reject[0] \"Nginx\": invalid reference format: the repository name must be lowercase")]
+    #[case::bad_image_tag(json!({"images": {"allow": ["x:1.0.0+rc1"]}}), "images.allow[0] \"x:1.0.0+rc1\": invalid reference format: invalid tag \"1.0.0+rc1\"")]
+    // Entries that could never match anything are refused, in every list.
+    #[case::inert_tag_glob(json!({"tags": {"reject": ["*+build*"]}}), "tags.reject[0] \"*+build*\": '+' never appears in a tag")]
+    #[case::inert_image_glob(json!({"images": {"allow": ["ghcr.io/Acme/*"]}}), "images.allow[0] \"ghcr.io/Acme/*\": the repository path must be lowercase")]
+    #[case::inert_image_glob_reject(json!({"images": {"reject": ["docker.io/library/ngin!*"]}}), "images.reject[0] \"docker.io/library/ngin!*\": '!' never appears in an image reference")]
+    #[case::inert_registry_glob(json!({"registries": {"reject": ["registry_*.corp.example"]}}), "registries.reject[0] \"registry_*.corp.example\": '_' never appears in a host name")]
+    #[case::inert_registry_path(json!({"registries": {"allow": ["ghcr.io/Acme"]}}), "registries.allow[0] \"ghcr.io/Acme\": the path must be lowercase")]
+    #[case::every_registry(json!({"registries": {"allow": ["*.*"]}}), "registries.allow[0] \"*.*\": wildcards alone would admit every registry")]
     #[case::mirrors_alone(json!({"mirrors": [{"from": "docker.io", "to": "harbor.corp.example"}]}), "no rule is set")]
     #[case::mirror_typo(json!({"registries": {"allow": ["a.example"]}, "mirrors": [{"from": "docker.io", "into": "harbor.corp.example"}]}), "unknown field `into`, expected `from` or `to`")]
     #[case::mirror_bad_target(json!({"registries": {"allow": ["a.example"]}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example:x"}]}), "mirrors[0].to \"harbor.corp.example:x\": \"x\" is not a port number")]

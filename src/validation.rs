@@ -192,7 +192,7 @@ pub fn judge(image: &Reference<'_>, rules: &Rules<'_>) -> Vec<Problem> {
     // Only the tag that is pulled counts: `latest` when none is written, none
     // when a digest pins the image.
     if let Some(tag) = image.effective_tag() {
-        if rules.tags_reject.contains(&tag) {
+        if rules.tags_reject.iter().any(|p| p.matches(tag)) {
             problems.push(Problem::TagNotAllowed(tag.to_owned()));
         }
     }
