@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use kubewarden_policy_sdk::response::ValidationResponse;
 use kubewarden_policy_sdk::{accept_request, mutate_request, reject_request};
 use wapc_guest::CallResult;
 
@@ -18,6 +19,14 @@ pub fn answer(verdict: Verdict<'_>) -> CallResult {
     match verdict {
         Verdict::Accept => accept_request(),
         Verdict::Mutate(object) => mutate_request(object),
+        Verdict::Warn(mutated_object, warnings) => Ok(serde_json::to_vec(&ValidationResponse {
+            accepted: true,
+            message: None,
+            code: None,
+            mutated_object,
+            audit_annotations: None,
+            warnings: Some(warnings),
+        })?),
         Verdict::Reject(findings) => reject_request(Some(message(findings)), None, None, None),
         Verdict::BadRequest(why) => reject_request(
             Some(format!("cannot read the admission request: {why}")),
@@ -80,6 +89,7 @@ impl fmt::Display for Problem {
             Problem::TagNotAllowed(tag) => write!(f, "tags not allowed: {tag}"),
             Problem::ImageNotAllowed => f.write_str("images not allowed"),
             Problem::DigestRequired => f.write_str("digest required"),
+            Problem::PinFailed(why) => write!(f, "digest lookup failed: {why}"),
         }
     }
 }
