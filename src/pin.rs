@@ -6,7 +6,7 @@
 //! Kubewarden host capability `oci/v1/manifest_digest`, whose answer is checked
 //! like any outside input.
 
-use serde::Deserialize;
+use serde_json::Value;
 
 use crate::reference::{self, grammar, Reference};
 use crate::workload::ContainerImage;
@@ -35,8 +35,9 @@ impl OnFailure {
     }
 }
 
-/// Asks the host for the digest of one image; the raw answer, or the host's error.
-pub type Lookup<'l> = dyn FnMut(&str) -> Result<Vec<u8>, String> + 'l;
+/// Asks the host for the digest of one image (the payload: the image as a JSON
+/// string); the raw answer, or the host's error.
+pub type Lookup<'l> = dyn FnMut(&[u8]) -> Result<Vec<u8>, String> + 'l;
 
 /// What pinning decided for one container.
 #[derive(Debug, PartialEq, Eq)]
@@ -73,7 +74,8 @@ pub fn pin(
     }) {
         return Pinned::Write((*text).to_owned());
     }
-    let pulled = image.to_string();
+    // What is pulled, normalized: `nginx:1.27` is `docker.io/library/nginx:1.27`.
+    let pulled = image.canonical(false);
     let answer = match cache.iter().find(|(key, _)| *key == pulled) {
         Some((_, answer)) => answer.clone(),
         None => {
@@ -88,26 +90,21 @@ pub fn pin(
     }
 }
 
-/// The host's answer: `{"digest": "sha256:…"}`.
-#[derive(Deserialize)]
-struct Answer {
-    digest: String,
-}
-
 /// One lookup, its answer checked: a digest that is not a valid
 /// `algorithm:hex` of the right length is a failed lookup.
 fn ask(pulled: &str, lookup: &mut Lookup<'_>) -> Result<String, String> {
     let payload = serde_json::to_vec(pulled).map_err(|e| e.to_string())?;
-    let raw = lookup(&String::from_utf8_lossy(&payload))?;
-    let answer: Answer = serde_json::from_slice(&raw)
+    let raw = lookup(&payload)?;
+    // Read as a Value, whose reader the policy already carries (module size).
+    let answer: Value = serde_json::from_slice(&raw)
         .map_err(|e| format!("the host's answer is not {{\"digest\": …}}: {e}"))?;
-    grammar::check_digest(&answer.digest).map_err(|_| {
-        format!(
-            "the host answered {:?}, which is not a sha256, sha384 or sha512 digest",
-            answer.digest
-        )
+    let Some(digest) = answer.get("digest").and_then(Value::as_str) else {
+        return Err("the host's answer has no \"digest\" string".to_owned());
+    };
+    grammar::check_digest(digest).map_err(|_| {
+        format!("the host answered {digest:?}, which is not a sha256, sha384 or sha512 digest")
     })?;
-    Ok(answer.digest)
+    Ok(digest.to_owned())
 }
 
 /// The old object's images, parsed, with their text as written.
@@ -120,19 +117,14 @@ pub fn old_images<'a>(containers: &'a [ContainerImage<'a>]) -> Vec<(&'a str, Ref
 
 /// The host call, in the guest.
 #[cfg(target_arch = "wasm32")]
-pub fn host_lookup(payload: &str) -> Result<Vec<u8>, String> {
-    wapc_guest::host_call(
-        "kubewarden",
-        "oci",
-        "v1/manifest_digest",
-        payload.as_bytes(),
-    )
-    .map_err(|e| e.to_string())
+pub fn host_lookup(payload: &[u8]) -> Result<Vec<u8>, String> {
+    wapc_guest::host_call("kubewarden", "oci", "v1/manifest_digest", payload)
+        .map_err(|e| e.to_string())
 }
 
 /// Outside a waPC host there is no registry to ask.
 #[cfg(not(target_arch = "wasm32"))]
-pub fn host_lookup(_payload: &str) -> Result<Vec<u8>, String> {
+pub fn host_lookup(_payload: &[u8]) -> Result<Vec<u8>, String> {
     Err("no waPC host to look up digests".to_owned())
 }
 
@@ -163,8 +155,8 @@ mod tests {
         let old_containers: Vec<ContainerImage> = old.iter().map(|o| container(o)).collect();
         let old = old_images(&old_containers);
         let mut asked = Vec::new();
-        let mut lookup = |payload: &str| {
-            asked.push(payload.to_owned());
+        let mut lookup = |payload: &[u8]| {
+            asked.push(String::from_utf8_lossy(payload).into_owned());
             answer
                 .clone()
                 .map(String::into_bytes)
@@ -200,6 +192,7 @@ mod tests {
     // Failed lookups, and answers that are not a digest.
     #[case::host_error("ghcr.io/acme/app:9.9", &[], Err("manifest unknown"), Pinned::Failed("manifest unknown".into()), &["\"ghcr.io/acme/app:9.9\""])]
     #[case::not_json("ghcr.io/acme/app:1", &[], raw("sha256:abc"), Pinned::Failed("the host's answer is not {\"digest\": …}: expected value at line 1 column 1".into()), &["\"ghcr.io/acme/app:1\""])]
+    #[case::no_digest_key("ghcr.io/acme/app:1", &[], raw(r#"{"sha":"x"}"#), Pinned::Failed("the host's answer has no \"digest\" string".into()), &["\"ghcr.io/acme/app:1\""])]
     #[case::short_digest("ghcr.io/acme/app:1", &[], raw(r#"{"digest":"sha256:abc"}"#), Pinned::Failed("the host answered \"sha256:abc\", which is not a sha256, sha384 or sha512 digest".into()), &["\"ghcr.io/acme/app:1\""])]
     #[case::upper_hex("ghcr.io/acme/app:1", &[], raw(r#"{"digest":"sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}"#), Pinned::Failed("the host answered \"sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\", which is not a sha256, sha384 or sha512 digest".into()), &["\"ghcr.io/acme/app:1\""])]
     #[case::md5("ghcr.io/acme/app:1", &[], raw(r#"{"digest":"md5:0123456789abcdef0123456789abcdef"}"#), Pinned::Failed("the host answered \"md5:0123456789abcdef0123456789abcdef\", which is not a sha256, sha384 or sha512 digest".into()), &["\"ghcr.io/acme/app:1\""])]
@@ -219,7 +212,7 @@ mod tests {
     fn one_lookup_per_distinct_image() {
         let parsed = parse("ghcr.io/acme/app:1").expect("valid");
         let mut calls = 0;
-        let mut lookup = |_: &str| {
+        let mut lookup = |_: &[u8]| {
             calls += 1;
             Ok(format!("{{\"digest\":\"{D1}\"}}").into_bytes())
         };

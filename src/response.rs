@@ -46,7 +46,7 @@ pub fn answer(verdict: Verdict<'_>) -> CallResult {
 /// One line naming every offending container, sorted by list then name:
 /// `initContainer "setup" image "evil.example/x:1": registries not allowed: evil.example`.
 pub fn message(mut findings: Vec<Finding<'_>>) -> String {
-    findings.sort_by(|a, b| (a.kind, &*a.name, &*a.image).cmp(&(b.kind, &*b.name, &*b.image)));
+    sort_findings(&mut findings);
     let lines: Vec<String> = findings
         .iter()
         .map(|f| {
@@ -76,6 +76,22 @@ pub fn message(mut findings: Vec<Finding<'_>>) -> String {
         })
         .collect();
     lines.join("; ")
+}
+
+/// Sorts by list, then name, then image, keeping the order of equals. By
+/// insertion: a rejection names few containers, and the standard library's
+/// sort would add 7 KB to the module.
+fn sort_findings(findings: &mut [Finding<'_>]) {
+    let after = |a: &Finding<'_>, b: &Finding<'_>| {
+        (a.kind, &*a.name, &*a.image) > (b.kind, &*b.name, &*b.image)
+    };
+    for i in 1..findings.len() {
+        let mut j = i;
+        while j > 0 && after(&findings[j - 1], &findings[j]) {
+            findings.swap(j - 1, j);
+            j -= 1;
+        }
+    }
 }
 
 /// The wording keeps the fragments trusted-repos users' scripts look for.

@@ -453,9 +453,10 @@ mod tests {
     const PINNED: &str = "sha256:9999999999999999999999999999999999999999999999999999999999999999";
 
     /// A fake registry: `app:missing` is unknown, every other tag names PINNED.
-    fn fake_registry(asked: &mut Vec<String>) -> impl FnMut(&str) -> Result<Vec<u8>, String> + '_ {
-        move |payload: &str| {
-            asked.push(payload.to_owned());
+    fn fake_registry(asked: &mut Vec<String>) -> impl FnMut(&[u8]) -> Result<Vec<u8>, String> + '_ {
+        move |payload: &[u8]| {
+            let payload = String::from_utf8_lossy(payload).into_owned();
+            asked.push(payload.clone());
             if payload.contains(":missing") {
                 Err("manifest unknown".to_owned())
             } else {
