@@ -10,6 +10,9 @@
 //! - `[fd00::1]:5000` compares IPv6 addresses, not spellings.
 //! - `ghcr.io/acme` covers repositories under `acme/`, whole components only.
 //! - `*.mirror.corp.example` covers any subdomain, never the bare domain.
+//! - `registry-?.corp.example`, `registry-*.corp.example`, `docker.*`: `?` and `*`
+//!   inside a label match within that label only (never `.`, `:` or `/`), so no
+//!   pattern reaches another domain. Wildcards alone (`*`, `*.*`) are refused.
 //! - `docker.io`, `index.docker.io` and `registry-1.docker.io` are one registry.
 //!
 //! Hosts compare case-insensitively and label by label; paths component by
@@ -17,6 +20,7 @@
 
 use std::net::Ipv6Addr;
 
+use crate::glob::{self, Glob};
 use crate::reference::grammar::{self, ComponentError};
 use crate::reference::{same_port, Host, Reference};
 
@@ -35,9 +39,21 @@ pub struct RegistryPattern<'a> {
 enum HostPattern<'a> {
     /// Exactly this host.
     Exact(Host<'a>),
-    /// Any proper subdomain of this domain (the entry without its `*.`).
-    Subdomains(&'a str),
+    /// Hosts whose labels match these label globs one for one, or, with
+    /// `subdomains`, hosts with more labels whose last ones match them.
+    Labels {
+        /// The entry began with `*.`: proper subdomains only.
+        subdomains: bool,
+        /// Dot-separated labels, each a literal or a glob within the label.
+        labels: &'a str,
+    },
 }
+
+/// One host label against a label glob: case-insensitive, wildcards inside the label.
+const LABEL_GLOB: Glob = Glob {
+    one_never: b".:/",
+    ignore_case: true,
+};
 
 impl<'a> RegistryPattern<'a> {
     /// Parses an entry, or says what is wrong with it.
@@ -59,13 +75,17 @@ impl<'a> RegistryPattern<'a> {
             Some(rest) => (true, rest),
             None => (false, domain),
         };
-        if domain.contains('*') || path.is_some_and(|p| p.contains('*')) {
+        if path.is_some_and(glob::is_glob) {
             return Err(
-                "a wildcard is only allowed as a leading \"*.\" label, like *.mirror.corp.example"
+                "a wildcard in a registry entry stays inside host labels; for repositories use images.allow or images.reject, like ghcr.io/acme/*"
                     .into(),
             );
         }
-        let (host, port) = parse_host_port(domain)?;
+        let (host, port) = if glob::is_glob(domain) {
+            parse_glob_host_port(domain)?
+        } else {
+            parse_host_port(domain)?
+        };
         if let Some(path) = path {
             if path.contains([':', '@']) {
                 return Err("a registry entry has no tag or digest; use images.allow or images.reject for single images".into());
@@ -81,8 +101,15 @@ impl<'a> RegistryPattern<'a> {
             }
         }
         let host = match (wildcard, host) {
+            (false, Host::Name(name)) if glob::is_glob(name) => HostPattern::Labels {
+                subdomains: false,
+                labels: name,
+            },
             (false, host) => HostPattern::Exact(host),
-            (true, Host::Name(name)) => HostPattern::Subdomains(name),
+            (true, Host::Name(name)) => HostPattern::Labels {
+                subdomains: true,
+                labels: name,
+            },
             (true, Host::Ipv6(..)) => {
                 return Err("a wildcard applies to domain names, not IPv6 addresses".into())
             }
@@ -110,7 +137,7 @@ impl<'a> RegistryPattern<'a> {
     fn covers_registry(&self, host: &Host<'_>, port: Option<&str>) -> bool {
         let host_ok = match &self.host {
             HostPattern::Exact(own) => own.same_as(host),
-            HostPattern::Subdomains(domain) => is_proper_subdomain(host, domain),
+            HostPattern::Labels { subdomains, labels } => labels_match(host, labels, *subdomains),
         };
         host_ok && (self.port.is_none() || same_port(self.port, port))
     }
@@ -129,7 +156,7 @@ impl<'a> RegistryPattern<'a> {
     pub fn exact_host(&self) -> Option<Host<'a>> {
         match self.host {
             HostPattern::Exact(host) => Some(host),
-            HostPattern::Subdomains(_) => None,
+            HostPattern::Labels { .. } => None,
         }
     }
 
@@ -157,7 +184,16 @@ impl<'a> RegistryPattern<'a> {
     pub fn same_as(&self, other: &RegistryPattern<'_>) -> bool {
         let host_same = match (&self.host, &other.host) {
             (HostPattern::Exact(a), HostPattern::Exact(b)) => a.same_as(b),
-            (HostPattern::Subdomains(a), HostPattern::Subdomains(b)) => a.eq_ignore_ascii_case(b),
+            (
+                HostPattern::Labels {
+                    subdomains: a_sub,
+                    labels: a,
+                },
+                HostPattern::Labels {
+                    subdomains: b_sub,
+                    labels: b,
+                },
+            ) => a_sub == b_sub && a.eq_ignore_ascii_case(b),
             _ => false,
         };
         host_same && same_port(self.port, other.port) && self.path == other.path
@@ -185,6 +221,8 @@ impl<'a> RegistryPattern<'a> {
 pub struct EntryHost<'e> {
     wildcard: bool,
     ipv6: bool,
+    /// Wildcards inside labels: rare, always parsed.
+    glob: bool,
     name: &'e [u8],
 }
 
@@ -201,17 +239,19 @@ impl<'e> EntryHost<'e> {
             .iter()
             .position(|&c| c == b'/' || c == b':')
             .unwrap_or(rest.len());
+        let name = &rest[..end];
         EntryHost {
             wildcard,
             ipv6,
-            name: &rest[..end],
+            glob: name.iter().any(|&c| c == b'*' || c == b'?'),
+            name,
         }
     }
 
     /// False only when the entry cannot match any image on `host`.
     pub fn may_match(&self, host: &Host<'_>) -> bool {
-        if self.ipv6 {
-            return true; // IPv6 entries are rare: always parse them.
+        if self.ipv6 || self.glob {
+            return true; // IPv6 and label-glob entries are rare: always parse them.
         }
         let Host::Name(image_host) = host else {
             return false;
@@ -265,24 +305,65 @@ fn parse_host_port(domain: &str) -> Result<(Host<'_>, Option<&str>), String> {
         }
         (Host::Name(name), port)
     };
-    if let Some(port) = port {
-        let valid = grammar::is_port(port) && port.parse::<u16>().is_ok_and(|p| p > 0);
-        if !valid {
-            return Err(format!("\"{port}\" is not a port number (1-65535)"));
-        }
-    }
+    check_port(port)?;
     Ok((host, port))
 }
 
-/// True when `host` ends with all of `domain`'s labels and has at least one more.
-fn is_proper_subdomain(host: &Host<'_>, domain: &str) -> bool {
+/// A port, when given, is a number from 1 to 65535.
+fn check_port(port: Option<&str>) -> Result<(), String> {
+    match port {
+        Some(p) if !(grammar::is_port(p) && p.parse::<u16>().is_ok_and(|n| n > 0)) => {
+            Err(format!("\"{p}\" is not a port number (1-65535)"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// True when the host's labels match the label globs one for one, or (with
+/// `subdomains`) when its last labels do and at least one label comes before them.
+fn labels_match(host: &Host<'_>, labels: &str, subdomains: bool) -> bool {
     let mut host_labels = host.labels().rev();
-    let all_match = domain.rsplit('.').all(|want| {
+    let all_match = labels.rsplit('.').all(|want| {
         host_labels
             .next()
-            .is_some_and(|l| l.eq_ignore_ascii_case(want))
+            .is_some_and(|l| LABEL_GLOB.matches(want.as_bytes(), l.as_bytes()))
     });
-    all_match && host_labels.next().is_some()
+    all_match && (host_labels.next().is_some() == subdomains)
+}
+
+/// `host[:port]` of an entry whose host has wildcards inside its labels. Each
+/// label must be able to match a real label, and at least one must name something.
+fn parse_glob_host_port(domain: &str) -> Result<(Host<'_>, Option<&str>), String> {
+    let (name, port) = match domain.split_once(':') {
+        Some((n, p)) => (n, Some(p)),
+        None => (domain, None),
+    };
+    if port.is_some_and(glob::is_glob) {
+        return Err("a wildcard in a registry entry stays inside host labels, not the port".into());
+    }
+    for label in name.split('.') {
+        if label.is_empty() {
+            return Err(format!("\"{name}\" has an empty label"));
+        }
+        if let Some(c) = glob::bad_char(label, b"-") {
+            return Err(format!(
+                "{c:?} never appears in a host name, so this entry matches nothing"
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!(
+                "label \"{label}\" starts or ends with \"-\", which no host name does, so this entry matches nothing"
+            ));
+        }
+    }
+    if name.split('.').all(glob::is_all_wildcards) {
+        return Err(
+            "wildcards alone would admit every registry: name at least one label, like *.corp.example or registry-*.corp.example"
+                .into(),
+        );
+    }
+    check_port(port)?;
+    Ok((Host::Name(name), port))
 }
 
 #[cfg(test)]
@@ -342,6 +423,50 @@ mod tests {
     )]
     #[case::wildcard_case("*.mirror.corp.example", "EU.Mirror.corp.example/x", true)]
     #[case::wildcard_not_ipv6("*.mirror.corp.example", "[::1]/x", false)]
+    // Wildcards inside labels stay inside the label.
+    #[case::label_one("registry-?.corp.example", "registry-1.corp.example/app", true)]
+    #[case::label_one_not_two("registry-?.corp.example", "registry-12.corp.example/app", false)]
+    #[case::label_one_never_dot("docker?io", "docker.io/x", false)]
+    #[case::label_star("registry-*.corp.example", "registry-eu-1.corp.example/app", true)]
+    #[case::label_star_not_other_label(
+        "registry-*.corp.example",
+        "registry-eu.evil.corp.example/app",
+        false
+    )]
+    #[case::label_star_not_other_domain(
+        "registry-*.corp.example",
+        "registry-x.corp.example.evil.io/app",
+        false
+    )]
+    #[case::label_star_case("registry-*.corp.example", "REGISTRY-EU.corp.example/app", true)]
+    #[case::label_last("docker.*", "docker.io/library/nginx", true)]
+    #[case::label_last_hub_short_name("docker.*", "busybox", true)]
+    #[case::label_last_not_deeper("docker.*", "docker.io.evil.example/x", false)]
+    #[case::label_last_not_subdomain("docker.*", "evil.docker.io/x", false)]
+    #[case::label_star_start("*-mirror.corp.example", "eu-mirror.corp.example/x", true)]
+    #[case::label_star_start_bare("*-mirror.corp.example", "mirror.corp.example/x", false)]
+    #[case::label_with_port("registry-?.corp.example:5000", "registry-2.corp.example:5000/x", true)]
+    #[case::label_with_port_other(
+        "registry-?.corp.example:5000",
+        "registry-2.corp.example:5001/x",
+        false
+    )]
+    #[case::label_with_path(
+        "registry-?.corp.example/team",
+        "registry-2.corp.example/team/app",
+        true
+    )]
+    #[case::label_with_path_other(
+        "registry-?.corp.example/team",
+        "registry-2.corp.example/other/app",
+        false
+    )]
+    #[case::subdomains_of_glob("*.registry-?.corp.example", "eu.registry-1.corp.example/x", true)]
+    #[case::subdomains_of_glob_not_bare(
+        "*.registry-?.corp.example",
+        "registry-1.corp.example/x",
+        false
+    )]
     fn matches(#[case] entry: &str, #[case] image: &str, #[case] expected: bool) {
         let pattern = RegistryPattern::parse(entry).expect("valid entry");
         let image = parse(image).expect("valid image");
@@ -362,6 +487,7 @@ mod tests {
     #[case::wildcard_bare("*.corp.example", "corp.example/x", false)]
     #[case::hub_alias("index.docker.io", "nginx", true)]
     #[case::ipv6_always("[fd00::1]", "ghcr.io/x", true)]
+    #[case::label_glob_always("registry-?.corp.example", "ghcr.io/x", true)]
     #[case::host_case("GHCR.IO:443", "ghcr.io/x", true)]
     fn first_look(#[case] entry: &str, #[case] image: &str, #[case] expected: bool) {
         let image = parse(image).expect("valid image");
@@ -376,10 +502,18 @@ mod tests {
     #[case::bad_component("ghcr.io/acme_", "invalid path component \"acme_\"")]
     #[case::tag("ghcr.io/acme/app:1.0", "no tag or digest")]
     #[case::digest("ghcr.io/acme/app@sha256:abc", "no tag or digest")]
-    #[case::wildcard_alone("*", "wildcard is only allowed as a leading")]
-    #[case::wildcard_middle("ghcr.*.io", "wildcard is only allowed as a leading")]
-    #[case::wildcard_glued("*mirror.corp.example", "wildcard is only allowed as a leading")]
-    #[case::wildcard_path("ghcr.io/*", "wildcard is only allowed as a leading")]
+    #[case::wildcard_alone("*", "wildcards alone would admit every registry")]
+    #[case::wildcard_one("?", "wildcards alone would admit every registry")]
+    #[case::wildcard_every_subdomain("*.*", "wildcards alone would admit every registry")]
+    #[case::wildcard_two_labels("*.?*", "wildcards alone would admit every registry")]
+    #[case::wildcard_path("ghcr.io/*", "stays inside host labels")]
+    #[case::wildcard_path_one("ghcr.io/acm?", "stays inside host labels")]
+    #[case::wildcard_port("localhost:50*", "not the port")]
+    #[case::label_glob_underscore("registry_?.corp.example", "'_' never appears in a host name")]
+    #[case::label_glob_leading_dash("-*.corp.example", "starts or ends with \"-\"")]
+    #[case::label_glob_trailing_dash("registry-*-.corp.example", "starts or ends with \"-\"")]
+    #[case::label_glob_empty_label("registry-*..example", "has an empty label")]
+    #[case::label_glob_bad_port("registry-*.example:0", "\"0\" is not a port number")]
     #[case::wildcard_ipv6("*.[::1]", "not IPv6 addresses")]
     #[case::underscore_host("my_registry.com", "\"my_registry.com\" is not a valid host name")]
     #[case::trailing_dot("docker.io.", "is not a valid host name")]

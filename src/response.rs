@@ -2,9 +2,11 @@
 
 use std::fmt;
 
+use kubewarden_policy_sdk::response::ValidationResponse;
 use kubewarden_policy_sdk::{accept_request, mutate_request, reject_request};
 use wapc_guest::CallResult;
 
+use crate::reference::INVALID_FORMAT;
 use crate::validation::{Finding, Problem, Verdict};
 
 /// Status code for a payload the policy cannot read.
@@ -17,6 +19,14 @@ pub fn answer(verdict: Verdict<'_>) -> CallResult {
     match verdict {
         Verdict::Accept => accept_request(),
         Verdict::Mutate(object) => mutate_request(object),
+        Verdict::Warn(mutated_object, warnings) => Ok(serde_json::to_vec(&ValidationResponse {
+            accepted: true,
+            message: None,
+            code: None,
+            mutated_object,
+            audit_annotations: None,
+            warnings: Some(warnings),
+        })?),
         Verdict::Reject(findings) => reject_request(Some(message(findings)), None, None, None),
         Verdict::BadRequest(why) => reject_request(
             Some(format!("cannot read the admission request: {why}")),
@@ -36,11 +46,21 @@ pub fn answer(verdict: Verdict<'_>) -> CallResult {
 /// One line naming every offending container, sorted by list then name:
 /// `initContainer "setup" image "evil.example/x:1": registries not allowed: evil.example`.
 pub fn message(mut findings: Vec<Finding<'_>>) -> String {
-    findings.sort_by(|a, b| (a.kind, &*a.name, &*a.image).cmp(&(b.kind, &*b.name, &*b.image)));
+    sort_findings(&mut findings);
     let lines: Vec<String> = findings
         .iter()
         .map(|f| {
-            let problems: Vec<String> = f.problems.iter().map(ToString::to_string).collect();
+            let problems: Vec<String> = f
+                .problems
+                .iter()
+                .map(|p| match p {
+                    // trusted-repos names the image, as written, after this fragment.
+                    Problem::ImageNotAllowed => {
+                        format!("{p}: {}", f.image.escape_debug())
+                    }
+                    other => other.to_string(),
+                })
+                .collect();
             // Escaped, so a crafted name or image cannot forge another line.
             let mirrored = match &f.mirrored {
                 Some(m) => format!(" (mirrored as \"{}\")", m.escape_debug()),
@@ -58,17 +78,34 @@ pub fn message(mut findings: Vec<Finding<'_>>) -> String {
     lines.join("; ")
 }
 
+/// Sorts by list, then name, then image, keeping the order of equals. By
+/// insertion: a rejection names few containers, and the standard library's
+/// sort would add 7 KB to the module.
+fn sort_findings(findings: &mut [Finding<'_>]) {
+    let after = |a: &Finding<'_>, b: &Finding<'_>| {
+        (a.kind, &*a.name, &*a.image) > (b.kind, &*b.name, &*b.image)
+    };
+    for i in 1..findings.len() {
+        let mut j = i;
+        while j > 0 && after(&findings[j - 1], &findings[j]) {
+            findings.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 /// The wording keeps the fragments trusted-repos users' scripts look for.
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Problem::InvalidReference(why) => write!(f, "not a valid image reference: {why}"),
+            Problem::InvalidReference(why) => write!(f, "{INVALID_FORMAT}: {why}"),
             Problem::RegistryNotAllowed(registry) => {
                 write!(f, "registries not allowed: {registry}")
             }
             Problem::TagNotAllowed(tag) => write!(f, "tags not allowed: {tag}"),
             Problem::ImageNotAllowed => f.write_str("images not allowed"),
             Problem::DigestRequired => f.write_str("digest required"),
+            Problem::PinFailed(why) => write!(f, "digest lookup failed: {why}"),
         }
     }
 }
@@ -104,7 +141,7 @@ mod tests {
     )]
     #[case::several_problems(
         vec![finding(ContainerKind::Container, "app", "busybox", vec![Problem::RegistryNotAllowed("docker.io".into()), Problem::TagNotAllowed("latest".into()), Problem::ImageNotAllowed, Problem::DigestRequired])],
-        "container \"app\" image \"busybox\": registries not allowed: docker.io, tags not allowed: latest, images not allowed, digest required"
+        "container \"app\" image \"busybox\": registries not allowed: docker.io, tags not allowed: latest, images not allowed: busybox, digest required"
     )]
     #[case::sorted_by_list_then_name(
         vec![
@@ -117,7 +154,7 @@ mod tests {
     )]
     #[case::invalid_reference_escaped(
         vec![finding(ContainerKind::Container, "app", "ghcr.io/org/app\nevil.com/x", vec![Problem::InvalidReference(ParseError::InvalidComponent("app\nevil.com".into()))])],
-        "container \"app\" image \"ghcr.io/org/app\\nevil.com/x\": not a valid image reference: invalid repository path component \"app\\nevil.com\" (lowercase letters, digits and single separators only)"
+        "container \"app\" image \"ghcr.io/org/app\\nevil.com/x\": invalid reference format: invalid repository path component \"app\\nevil.com\" (lowercase letters, digits and single separators only)"
     )]
     #[case::mirrored(
         vec![Finding { mirrored: Some("harbor.corp.example/hub/library/nginx".into()), ..finding(ContainerKind::Container, "app", "nginx", vec![Problem::RegistryNotAllowed("harbor.corp.example".into())]) }],

@@ -10,8 +10,10 @@ use serde::Deserialize;
 use crate::image_pattern::ImagePattern;
 use crate::json::{describe_json_error, Text as Entry};
 use crate::mirror::{Mirrors, RawMirror};
-use crate::reference::{grammar, Host};
+use crate::pin::OnFailure;
+use crate::reference::Host;
 use crate::registry::{self, RegistryPattern};
+use crate::tag_pattern::TagPattern;
 
 /// Settings exactly as written, strings borrowed from the payload.
 #[derive(Deserialize, Default, Debug)]
@@ -35,6 +37,12 @@ pub struct RawSettings<'a> {
     /// Registries to rewrite to trusted mirrors (makes the policy mutating).
     #[serde(default, borrow)]
     pub mirrors: Option<Vec<RawMirror<'a>>>,
+    /// Pin every admitted image to the digest its tag names (makes the policy mutating).
+    #[serde(default)]
+    pub pin_digests: Option<bool>,
+    /// What a failed digest lookup does: `reject` (default) or `admit`.
+    #[serde(default, borrow)]
+    pub on_pin_failure: Option<Entry<'a>>,
 }
 
 /// An `allow` list and a `reject` list.
@@ -68,7 +76,7 @@ pub struct Rules<'a> {
     /// Registries an image must not come from.
     pub registries_reject: Vec<RegistryPattern<'a>>,
     /// Tags that are refused.
-    pub tags_reject: Vec<&'a str>,
+    pub tags_reject: Vec<TagPattern<'a>>,
     /// Images that are admitted (empty: no such rule).
     pub images_allow: Vec<ImagePattern<'a>>,
     /// Images that are refused.
@@ -79,6 +87,10 @@ pub struct Rules<'a> {
     pub allow_existing_violations: bool,
     /// Registry rewrites, applied before every other rule.
     pub mirrors: Mirrors<'a>,
+    /// Pin admitted images to their digests.
+    pub pin_digests: bool,
+    /// What a failed digest lookup does.
+    pub on_pin_failure: OnFailure,
 }
 
 impl<'a> Rules<'a> {
@@ -138,7 +150,7 @@ impl<'a> Rules<'a> {
                 "tags.reject",
                 raw.tags.as_ref().and_then(|t| t.reject.as_deref()),
                 |_| true,
-                parse_tag,
+                TagPattern::parse,
                 &mut errors,
             ),
             images_allow: compile(
@@ -158,7 +170,29 @@ impl<'a> Rules<'a> {
             require_digest: raw.require_digest.unwrap_or(false),
             allow_existing_violations: raw.allow_existing_violations.unwrap_or(true),
             mirrors,
+            pin_digests: raw.pin_digests.unwrap_or(false),
+            on_pin_failure: match raw.on_pin_failure.as_deref().map(OnFailure::parse) {
+                None => OnFailure::default(),
+                Some(Ok(on_failure)) => on_failure,
+                Some(Err(why)) => {
+                    errors.push(why);
+                    OnFailure::default()
+                }
+            },
         };
+        let allow_list = |list: Option<&Vec<Entry>>| list.is_some_and(|l| !l.is_empty());
+        if rules.pin_digests
+            && !allow_list(registries.and_then(|r| r.allow.as_ref()))
+            && !allow_list(images.and_then(|i| i.allow.as_ref()))
+        {
+            // Pinning contacts the image's registry: without an allow list, a Pod
+            // could make policy-server send requests to any host it names.
+            errors.push(
+                "pinDigests: true needs registries.allow or images.allow, so that digest \
+                 lookups only ever reach registries you chose"
+                    .to_owned(),
+            );
+        }
         if errors.is_empty() && !raw.has_any_rule() {
             errors.push(
                 "no rule is set, so every image would be admitted: set at least one of \
@@ -213,17 +247,6 @@ fn compile<'a, T>(
     out
 }
 
-/// A tag entry: the tag grammar, nothing else.
-fn parse_tag(tag: &str) -> Result<&str, String> {
-    if grammar::is_tag(tag) {
-        Ok(tag)
-    } else if tag.is_empty() {
-        Err("empty entry".into())
-    } else {
-        Err("not a valid tag ([A-Za-z0-9_][A-Za-z0-9_.-], at most 128 characters)".into())
-    }
-}
-
 /// Reads settings JSON and checks them: the message names every bad entry.
 pub fn check(json: &[u8]) -> Result<(), String> {
     let raw: RawSettings = serde_json::from_slice(json).map_err(|e| describe_json_error(&e))?;
@@ -245,7 +268,14 @@ mod tests {
     #[case::digest_only(json!({"requireDigest": true}))]
     #[case::nulls_from_yaml(json!({"registries": {"allow": ["ghcr.io"], "reject": null}, "tags": null}))]
     #[case::mirrors(json!({"registries": {"allow": ["harbor.corp.example"]}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example/dockerhub"}]}))]
+    #[case::pin_digests(json!({"registries": {"allow": ["registry.corp.example"]}, "pinDigests": true}))]
+    #[case::pin_digests_admit(json!({"images": {"allow": ["registry.corp.example/shop/*"]}, "pinDigests": true, "onPinFailure": "admit"}))]
+    #[case::pin_digests_reject(json!({"registries": {"allow": ["registry.corp.example"]}, "pinDigests": true, "onPinFailure": "reject"}))]
     #[case::escaped_string(json!({"registries": {"allow": ["ghcr.io\u{002f}acme"]}}))]
+    // trusted-repos' own settings forms.
+    #[case::trusted_repos_tag_globs(json!({"tags": {"reject": ["latest", "*-rc*", "*-SNAPSHOT", "v?.0"]}}))]
+    #[case::trusted_repos_registry_globs(json!({"registries": {"allow": ["registry-?.corp.example", "registry-*.corp.example", "docker.*"]}}))]
+    #[case::trusted_repos_image_globs(json!({"images": {"allow": ["docker.io/library/ngin?:*", "quay.io/coreos/etcd:v3.4.?"], "reject": ["ghcr.io/acme/*:*-rc?"]}}))]
     fn accepts(#[case] settings: serde_json::Value) {
         let bytes = serde_json::to_vec(&settings).expect("json");
         assert_eq!(check(&bytes), Ok(()));
@@ -263,9 +293,21 @@ mod tests {
     #[case::wrong_bool(json!({"requireDigest": "yes"}), "invalid type: string \"yes\", expected a boolean")]
     #[case::bad_registry(json!({"registries": {"allow": ["ghcr.io", "docker.io/"]}}), "registries.allow[1] \"docker.io/\": empty path component")]
     #[case::empty_string(json!({"registries": {"reject": [""]}}), "registries.reject[0] \"\": empty entry")]
-    #[case::wildcard(json!({"registries": {"allow": ["ghcr.*"]}}), "registries.allow[0] \"ghcr.*\": a wildcard is only allowed as a leading \"*.\" label")]
+    #[case::wildcard(json!({"registries": {"allow": ["*"]}}), "registries.allow[0] \"*\": wildcards alone would admit every registry")]
     #[case::bad_tag(json!({"tags": {"reject": ["-x"]}}), "tags.reject[0] \"-x\": not a valid tag")]
-    #[case::bad_image(json!({"images": {"reject": ["Nginx"]}}), "images.reject[0] \"Nginx\": not a valid image reference")]
+    #[case::bad_image(json!({"images": {"reject": ["Nginx"]}}), "images.reject[0] \"Nginx\": invalid reference format: the repository name must be lowercase")]
+    #[case::bad_image_tag(json!({"images": {"allow": ["x:1.0.0+rc1"]}}), "images.allow[0] \"x:1.0.0+rc1\": invalid reference format: invalid tag \"1.0.0+rc1\"")]
+    // Entries that could never match anything are refused, in every list.
+    #[case::inert_tag_glob(json!({"tags": {"reject": ["*+build*"]}}), "tags.reject[0] \"*+build*\": '+' never appears in a tag")]
+    #[case::inert_image_glob(json!({"images": {"allow": ["ghcr.io/Acme/*"]}}), "images.allow[0] \"ghcr.io/Acme/*\": the repository path must be lowercase")]
+    #[case::inert_image_glob_reject(json!({"images": {"reject": ["docker.io/library/ngin!*"]}}), "images.reject[0] \"docker.io/library/ngin!*\": '!' never appears in an image reference")]
+    #[case::inert_registry_glob(json!({"registries": {"reject": ["registry_*.corp.example"]}}), "registries.reject[0] \"registry_*.corp.example\": '_' never appears in a host name")]
+    #[case::inert_registry_path(json!({"registries": {"allow": ["ghcr.io/Acme"]}}), "registries.allow[0] \"ghcr.io/Acme\": the path must be lowercase")]
+    #[case::every_registry(json!({"registries": {"allow": ["*.*"]}}), "registries.allow[0] \"*.*\": wildcards alone would admit every registry")]
+    #[case::pin_without_allow_list(json!({"registries": {"reject": ["docker.io"]}, "pinDigests": true}), "pinDigests: true needs registries.allow or images.allow")]
+    #[case::pin_alone(json!({"pinDigests": true}), "pinDigests: true needs registries.allow or images.allow")]
+    #[case::pin_failure_typo(json!({"registries": {"allow": ["ghcr.io"]}, "pinDigests": true, "onPinFailure": "ignore"}), "onPinFailure \"ignore\": expected reject or admit")]
+    #[case::pin_digests_not_bool(json!({"registries": {"allow": ["ghcr.io"]}, "pinDigests": "yes"}), "invalid type: string \"yes\", expected a boolean")]
     #[case::mirrors_alone(json!({"mirrors": [{"from": "docker.io", "to": "harbor.corp.example"}]}), "no rule is set")]
     #[case::mirror_typo(json!({"registries": {"allow": ["a.example"]}, "mirrors": [{"from": "docker.io", "into": "harbor.corp.example"}]}), "unknown field `into`, expected `from` or `to`")]
     #[case::mirror_bad_target(json!({"registries": {"allow": ["a.example"]}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example:x"}]}), "mirrors[0].to \"harbor.corp.example:x\": \"x\" is not a port number")]
@@ -292,5 +334,7 @@ mod tests {
         let rules = Rules::from_raw(&raw).expect("valid");
         assert!(rules.allow_existing_violations);
         assert!(!rules.require_digest);
+        assert!(!rules.pin_digests);
+        assert_eq!(rules.on_pin_failure, OnFailure::Reject);
     }
 }

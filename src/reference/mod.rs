@@ -15,6 +15,10 @@ use std::borrow::Cow;
 use std::fmt;
 use std::net::Ipv6Addr;
 
+/// What Docker and the Go parser say of a string they cannot read; every message
+/// about an unreadable reference starts with it, so users and scripts find it.
+pub const INVALID_FORMAT: &str = "invalid reference format";
+
 /// Docker Hub's canonical registry name.
 pub const DOCKER_HUB: &str = "docker.io";
 
