@@ -11,7 +11,7 @@ RUNNER := target/host/kwrunner
 KWCTL ?= $(shell command -v kwctl || echo $(CURDIR)/$(RUNNER))
 BENCH_CALLS ?= 1000
 
-.PHONY: all setup test-setup policy runner floors run test integration-tests e2e-tests bench check check-all clean
+.PHONY: all setup test-setup policy runner floors run test integration-tests e2e-tests e2e-pin-tests bench check check-all clean
 
 all: policy.wasm
 
@@ -52,6 +52,10 @@ integration-tests: policy.wasm floors
 e2e-tests: test-setup policy.wasm runner
 	KWCTL=$(KWCTL) bats e2e.bats
 
+# Digest pinning against local docker-registry instances (test_data/registry.bash).
+e2e-pin-tests: test-setup oci-setup policy.wasm runner
+	KWCTL=$(KWCTL) bats e2e-pin.bats
+
 bench: policy.wasm floors
 	cargo run --profile host -p kwrunner --bin kwbench -- --calls $(BENCH_CALLS)
 
@@ -61,7 +65,7 @@ check:
 	@set -o pipefail; $(MAKE) --no-print-directory check-all 2>&1 | tee target/check.log
 	@.ci/summary.sh target/check.log
 
-check-all: test-setup test integration-tests e2e-tests artifacthub-check oci-tests
+check-all: test-setup test integration-tests e2e-tests e2e-pin-tests artifacthub-check oci-tests
 	$(MAKE) bench BENCH_CALLS=20
 
 # Publishing. kwctl annotates and pushes when it is installed, the runner
