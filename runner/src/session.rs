@@ -166,7 +166,7 @@ mod tests {
             exchange.request,
             "!OciManifestDigest\nimage: 127.0.0.1:5000/acme/app:1.0\n"
         );
-        let text = serde_yaml::to_string(&[exchange.clone()]).unwrap();
+        let text = serde_yaml::to_string(std::slice::from_ref(&exchange)).unwrap();
         assert!(text.starts_with("- type: Exchange\n"), "{text}");
         let back: VecDeque<Exchange> = serde_yaml::from_str(&text).unwrap();
         assert_eq!(back, VecDeque::from([exchange]));
