@@ -40,7 +40,12 @@ fn run_digest_guest(image: &str, name: &str, flags: &[&str]) -> common::Run {
 
 /// A kwctl session file answering `IMAGE` with `DIGEST`.
 fn session_file(name: &str) -> String {
-    let path = scratch().join(format!("{name}-{}.yml", std::process::id()));
+    // One file per call: the rows of a table run in parallel.
+    let path = scratch().join(format!(
+        "{name}-{}-{}.yml",
+        std::process::id(),
+        common::unique()
+    ));
     std::fs::write(
         &path,
         format!(
@@ -101,8 +106,11 @@ fn replay_of_another_image_fails_in_the_guest() {
 
 #[test]
 fn record_writes_the_exchange_and_its_error() {
-    let path = scratch().join(format!("record-{}.yml", std::process::id()));
-    let _ = std::fs::remove_file(&path);
+    let path = scratch().join(format!(
+        "record-{}-{}.yml",
+        std::process::id(),
+        common::unique()
+    ));
     let sources = scratch().join(format!("record-sources-{}.yml", std::process::id()));
     std::fs::write(&sources, "insecure_sources: [\"127.0.0.1:1\"]\n").expect("write sources");
     let run = run_digest_guest(

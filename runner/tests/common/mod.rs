@@ -46,6 +46,12 @@ pub fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A number no other call in this process gets, for scratch file names.
+pub fn unique() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A scratch directory for files a test writes.
 pub fn scratch() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kwrunner-tests");
@@ -173,8 +179,9 @@ impl Guest {
         let mut hasher = DefaultHasher::new();
         wat.hash(&mut hasher);
         let path = scratch().join(format!("{name}-{:016x}.wat", hasher.finish()));
-        // Write aside and rename, so a reader never sees a half-written file.
-        let partial = path.with_extension(format!("{}.partial", std::process::id()));
+        // Write aside and rename, so a reader never sees a half-written file;
+        // the aside name is unique per write, as threads may write the same guest.
+        let partial = path.with_extension(format!("{}-{}.partial", std::process::id(), unique()));
         std::fs::write(&partial, wat).expect("write guest");
         std::fs::rename(&partial, &path).expect("move guest in place");
         path
