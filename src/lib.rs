@@ -7,6 +7,8 @@
 //! [`workload`] finds the images in each kind, [`validation`] judges them,
 //! [`mutation`] writes rewritten images back and [`response`] shapes the answer.
 
+pub mod candidates;
+pub mod entry_scan;
 pub mod glob;
 pub mod image_pattern;
 pub mod json;

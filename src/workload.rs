@@ -175,7 +175,7 @@ impl<'de> Visitor<'de> for RequestVisitor {
         if let Some(path) = request.pod_spec_path {
             for (slot, raw) in pending.into_iter().enumerate() {
                 if let Some(raw) = raw {
-                    let mut de = serde_json::Deserializer::from_str(raw.get());
+                    let mut de = serde_json::Deserializer::from_slice(raw.get().as_bytes());
                     *images_slot(&mut request, slot) = PodSpecImages { path }
                         .deserialize(&mut de)
                         .map_err(M::Error::custom)?;
