@@ -21,6 +21,8 @@ pub struct Candidates<'r> {
 
 #[derive(Debug)]
 struct HostImages<'r> {
+    /// The name's first byte, lower-cased: most entries differ there.
+    first: u8,
     /// As written in the image (compared case-insensitively).
     name: &'r str,
     /// The images' repository paths; `None` when any path is possible (mirror targets).
@@ -64,6 +66,7 @@ impl<'r> Candidates<'r> {
                 Some(i) => &mut self.hosts[i],
                 None => {
                     self.hosts.push(HostImages {
+                        first: name.as_bytes().first().map_or(0, u8::to_ascii_lowercase),
                         name,
                         paths: Some(Vec::new()),
                     });
@@ -81,34 +84,50 @@ impl<'r> Candidates<'r> {
 
     /// False only when the registry entry cannot match any of the images.
     /// `may_have_glob` must be true when the entry contains `*` or `?`.
+    #[inline]
     pub fn may_match(&self, entry: &str, may_have_glob: bool) -> bool {
         let b = entry.as_bytes();
+        let Some(&first) = b.first() else {
+            return false;
+        };
+        if !may_have_glob && first != b'[' {
+            // The common case: an exact host, maybe with a port or a path.
+            let first = first.to_ascii_lowercase();
+            return self
+                .hosts
+                .iter()
+                .any(|h| h.first == first && h.covers(entry));
+        }
         // Label globs and IPv6 addresses: rare, always parsed and matched.
-        if b.first() == Some(&b'[') || (may_have_glob && !b.starts_with(b"*.")) {
+        let Some(domain) = b.strip_prefix(b"*.") else {
             return true;
+        };
+        let domain = host_part(domain);
+        domain.iter().any(|&c| c == b'*' || c == b'?')
+            || self
+                .hosts
+                .iter()
+                .any(|h| is_subdomain(h.name.as_bytes(), domain))
+    }
+}
+
+impl HostImages<'_> {
+    /// True when an entry without wildcards names this host, and either no
+    /// path or one that may cover an image on it.
+    fn covers(&self, entry: &str) -> bool {
+        let b = entry.as_bytes();
+        let n = self.name.len();
+        if b.len() < n || !b[..n].eq_ignore_ascii_case(self.name.as_bytes()) {
+            return false;
         }
-        if let Some(domain) = b.strip_prefix(b"*.") {
-            let domain = host_part(domain);
-            return (may_have_glob && domain.iter().any(|&c| c == b'*' || c == b'?'))
-                || self
-                    .hosts
-                    .iter()
-                    .any(|h| is_subdomain(h.name.as_bytes(), domain));
+        match b.get(n) {
+            None => true,
+            // A port: compared by the full match.
+            Some(b':') => true,
+            Some(b'/') => path_may_match(entry.get(n + 1..).unwrap_or(""), self.paths.as_deref()),
+            // A longer host name that starts like this one.
+            Some(_) => false,
         }
-        self.hosts.iter().any(|h| {
-            let n = h.name.len();
-            if b.len() < n || !b[..n].eq_ignore_ascii_case(h.name.as_bytes()) {
-                return false;
-            }
-            match b.get(n) {
-                None => true,
-                // A port: compared by the full match.
-                Some(b':') => true,
-                Some(b'/') => path_may_match(&entry[n + 1..], h.paths.as_deref()),
-                // A longer host name that starts like this one.
-                Some(_) => false,
-            }
-        })
     }
 }
 

@@ -123,6 +123,7 @@ const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// A nonzero high bit in every byte of `x` equal to `c`, and maybe above one that is.
+#[inline]
 fn bytes_equal(x: u64, c: u8) -> u64 {
     let y = x ^ (ONES * u64::from(c));
     y.wrapping_sub(ONES) & !y & HIGHS
@@ -131,14 +132,13 @@ fn bytes_equal(x: u64, c: u8) -> u64 {
 /// The length of the string that starts at `b[0]` (just after its opening quote),
 /// and whether it may contain `*` or `?`; `None` when it holds an escape or a
 /// control character, or has no closing quote.
+#[inline]
 fn plain_string_len(b: &[u8]) -> Option<(usize, bool)> {
     let mut glob = false;
     let mut i = 0;
     // Eight bytes at a time while none is a quote, a backslash or a control
     // character (the same test serde_json uses when it skips a string).
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
+    while let Some(Ok(word)) = b.get(i..i + 8).map(<[u8; 8]>::try_from) {
         let x = u64::from_le_bytes(word);
         let stop = (x.wrapping_sub(ONES * 0x20) & !x & HIGHS)
             | bytes_equal(x, b'"')
