@@ -117,16 +117,19 @@ impl HostImages<'_> {
     fn covers(&self, entry: &str) -> bool {
         let b = entry.as_bytes();
         let n = self.name.len();
-        if b.len() < n || !b[..n].eq_ignore_ascii_case(self.name.as_bytes()) {
+        // The entry's host ends where this name would (cheap, and most often false).
+        let after = match b.get(n) {
+            None if b.len() == n => None,
+            Some(&c) if c == b':' || c == b'/' => Some(c),
+            _ => return false,
+        };
+        if !b[..n].eq_ignore_ascii_case(self.name.as_bytes()) {
             return false;
         }
-        match b.get(n) {
-            None => true,
+        match after {
             // A port: compared by the full match.
-            Some(b':') => true,
-            Some(b'/') => path_may_match(entry.get(n + 1..).unwrap_or(""), self.paths.as_deref()),
-            // A longer host name that starts like this one.
-            Some(_) => false,
+            None | Some(b':') => true,
+            _ => path_may_match(entry.get(n + 1..).unwrap_or(""), self.paths.as_deref()),
         }
     }
 }

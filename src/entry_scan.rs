@@ -136,29 +136,34 @@ fn bytes_equal(x: u64, c: u8) -> u64 {
 fn plain_string_len(b: &[u8]) -> Option<(usize, bool)> {
     let mut glob = false;
     let mut i = 0;
-    // Eight bytes at a time while none is a quote, a backslash or a control
-    // character (the same test serde_json uses when it skips a string).
-    while let Some(Ok(word)) = b.get(i..i + 8).map(<[u8; 8]>::try_from) {
-        let x = u64::from_le_bytes(word);
-        let stop = (x.wrapping_sub(ONES * 0x20) & !x & HIGHS)
-            | bytes_equal(x, b'"')
-            | bytes_equal(x, b'\\');
-        if stop != 0 {
-            break; // the byte loop below reads this chunk exactly
-        }
-        glob |= (bytes_equal(x, b'*') | bytes_equal(x, b'?')) != 0;
-        i += 8;
-    }
-    while let Some(&c) = b.get(i) {
-        match c {
-            b'"' => return Some((i, glob)),
+    loop {
+        // Eight bytes at a time up to the first byte below `-` (control
+        // characters, the quote, `*` and a few others), `?` or a backslash:
+        // host names and paths are letters, digits and `-.:/`. The lowest
+        // flagged byte is exact (false flags only appear above a true one).
+        let at = match b.get(i..i + 8).map(<[u8; 8]>::try_from) {
+            Some(Ok(word)) => {
+                let x = u64::from_le_bytes(word);
+                let special = (x.wrapping_sub(ONES * u64::from(b'-')) & !x & HIGHS)
+                    | bytes_equal(x, b'?')
+                    | bytes_equal(x, b'\\');
+                if special == 0 {
+                    i += 8;
+                    continue;
+                }
+                i + (special.trailing_zeros() / 8) as usize
+            }
+            // The last few bytes, one by one.
+            _ => i,
+        };
+        match *b.get(at)? {
+            b'"' => return Some((at, glob)),
             b'\\' | 0..=0x1f => return None,
             b'*' | b'?' => glob = true,
             _ => {}
         }
-        i += 1;
+        i = at + 1;
     }
-    None
 }
 
 #[cfg(test)]
@@ -199,6 +204,10 @@ mod tests {
     #[case::object(r#"{"a": 1}"#, None)]
     #[case::trailing_comma(r#"["a",]"#, None)]
     #[case::control_char("[\"a\tb\"]", None)]
+    #[case::other_low_bytes(r#"["registry.corp.example, a (b) + c!", "ok"]"#, Some(vec![(0, "registry.corp.example, a (b) + c!".into(), false), (1, "ok".into(), false)]))]
+    #[case::control_char_late("[\"registry.corp.example/team\u{1}x\"]", None)]
+    #[case::escape_in_second_chunk(r#"["registry.\u002ecorp"]"#, None)]
+    #[case::quote_on_chunk_edge(r#"["1234567", "12345678", "123456789"]"#, Some(vec![(0, "1234567".into(), false), (1, "12345678".into(), false), (2, "123456789".into(), false)]))]
     #[case::unclosed(r#"["abc"#, None)]
     #[case::unclosed_long(r#"["abcdefghijklmnopqrstuvwxyz"#, None)]
     fn scans(#[case] json: &str, #[case] expected: Option<Vec<(usize, String, bool)>>) {
