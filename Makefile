@@ -31,7 +31,7 @@ policy.wasm: setup
 policy: policy.wasm
 
 runner:
-	cargo build --profile host -p kwrunner
+	cargo build --profile host -p kwrunner --bin kwrunner
 
 # Benchmark floors: guests that accept without reading, or after one scan.
 floors: setup
@@ -75,7 +75,7 @@ PUBLISH_SOURCES := target/push-sources.yml
 # The runner is built only when it stands in for kwctl.
 publish-tool:
 ifeq ($(KWCTL),$(CURDIR)/$(RUNNER))
-	cargo build --profile host -p kwrunner
+	cargo build --profile host -p kwrunner --bin kwrunner
 endif
 
 # policy-server refuses a module without metadata: annotate before publishing.

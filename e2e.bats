@@ -42,14 +42,13 @@ assert_rejected() {
   [ "$got" = "$1" ] || { printf 'message: %s\nwanted:  %s\n' "$got" "$1"; return 1; }
 }
 
-# assert_invalid_settings MESSAGE: exit 1 and the message on stderr. kwctl
-# prints the message Debug-formatted (quoted, with escaped quotes), so both
-# spellings are accepted.
+# assert_invalid_settings MESSAGE: exit 1, and stderr has kwctl's line with the
+# policy's message written plain (not quoted), starting with MESSAGE.
 assert_invalid_settings() {
   [ "$status" -eq 1 ] || { echo "exit $status: $output $stderr"; return 1; }
-  local quoted="${1//\"/\\\"}"
-  [[ "$stderr" == *"Provided settings are not valid: "* ]] || { echo "stderr: $stderr"; return 1; }
-  [[ "$stderr" == *"$1"* || "$stderr" == *"$quoted"* ]] || { echo "stderr: $stderr"; return 1; }
+  local line
+  line="$(grep -F 'Provided settings are not valid: ' <<<"$stderr")" || { echo "stderr: $stderr"; return 1; }
+  [[ "$line" == "Error: Provided settings are not valid: $1"* ]] || { printf 'line:   %s\nwanted: %s...\n' "$line" "Error: Provided settings are not valid: $1"; return 1; }
 }
 
 ALLOW_ACME='{"registries": {"allow": ["docker.io/library", "ghcr.io/acme", "registry.corp.example"]}}'
@@ -175,14 +174,14 @@ ALLOW_QUAY='{"registries": {"allow": ["quay.io"]}}'
   evaluate_image docker.io/library/nginx:1.27 '{"images": {"allow": ["nginx"]}}'
   assert_allowed
   evaluate_image ghcr.io/library/nginx:1.27 '{"images": {"allow": ["nginx"]}}'
-  assert_rejected 'container "app" image "ghcr.io/library/nginx:1.27": images not allowed'
+  assert_rejected 'container "app" image "ghcr.io/library/nginx:1.27": images not allowed: ghcr.io/library/nginx:1.27'
 }
 
 @test "images reject list: an exact tag, and a glob" {
   evaluate_image quay.io/coreos/etcd:v3.4.12 '{"images": {"reject": ["quay.io/coreos/etcd:v3.4.12"]}}'
-  assert_rejected 'container "app" image "quay.io/coreos/etcd:v3.4.12": images not allowed'
+  assert_rejected 'container "app" image "quay.io/coreos/etcd:v3.4.12": images not allowed: quay.io/coreos/etcd:v3.4.12'
   evaluate_image ghcr.io/acme/team/app:1 '{"images": {"reject": ["ghcr.io/acme/*"]}}'
-  assert_rejected 'container "app" image "ghcr.io/acme/team/app:1": images not allowed'
+  assert_rejected 'container "app" image "ghcr.io/acme/team/app:1": images not allowed: ghcr.io/acme/team/app:1'
 }
 
 @test "requireDigest: tags alone are refused, digests admitted" {
@@ -223,29 +222,29 @@ ALLOW_QUAY='{"registries": {"allow": ["quay.io"]}}'
 
 @test "bypass: a registry part that is no valid host is refused, not read as Docker Hub" {
   evaluate_image my_registry.com/app:1 '{"registries": {"reject": ["evil.example"]}}'
-  assert_rejected 'container "app" image "my_registry.com/app:1": not a valid image reference: "my_registry.com" is read as the registry but is not a valid host[:port]'
+  assert_rejected 'container "app" image "my_registry.com/app:1": invalid reference format: "my_registry.com" is read as the registry but is not a valid host[:port]'
 }
 
 @test "bypass: a trailing dot on the host is refused" {
   evaluate_image docker.io./library/nginx '{"registries": {"allow": ["docker.io"]}}'
-  assert_rejected 'container "app" image "docker.io./library/nginx": not a valid image reference: "docker.io." is read as the registry but is not a valid host[:port]'
+  assert_rejected 'container "app" image "docker.io./library/nginx": invalid reference format: "docker.io." is read as the registry but is not a valid host[:port]'
 }
 
 @test "bypass: non-ASCII look-alike letters are refused" {
   evaluate_image 'dоcker.io/library/nginx' '{"registries": {"allow": ["docker.io"]}}'
-  assert_rejected 'container "app" image "dоcker.io/library/nginx": not a valid image reference: "dоcker.io" is read as the registry but is not a valid host[:port]'
+  assert_rejected 'container "app" image "dоcker.io/library/nginx": invalid reference format: "dоcker.io" is read as the registry but is not a valid host[:port]'
 }
 
 @test "bypass: whitespace and path traversal are refused" {
   evaluate_image ' ghcr.io/acme/app' '{"registries": {"allow": ["ghcr.io"]}}'
-  assert_rejected 'container "app" image " ghcr.io/acme/app": not a valid image reference: " ghcr.io" is read as the registry but is not a valid host[:port]'
+  assert_rejected 'container "app" image " ghcr.io/acme/app": invalid reference format: " ghcr.io" is read as the registry but is not a valid host[:port]'
   evaluate_image ghcr.io/acme/../evil/app '{"registries": {"allow": ["ghcr.io/acme"]}}'
-  assert_rejected 'container "app" image "ghcr.io/acme/../evil/app": not a valid image reference: invalid repository path component ".." (lowercase letters, digits and single separators only)'
+  assert_rejected 'container "app" image "ghcr.io/acme/../evil/app": invalid reference format: invalid repository path component ".." (lowercase letters, digits and single separators only)'
 }
 
 @test "invalid image references are rejected, never accepted" {
   evaluate test_data/pod_creation_invalid_image.json '{"registries": {"reject": ["evil.example"]}}'
-  assert_rejected 'container "app" image "my_registry.com/x:1": not a valid image reference: "my_registry.com" is read as the registry but is not a valid host[:port]; container "web" image "Nginx:1.0": not a valid image reference: the repository name must be lowercase'
+  assert_rejected 'container "app" image "my_registry.com/x:1": invalid reference format: "my_registry.com" is read as the registry but is not a valid host[:port]; container "web" image "Nginx:1.0": invalid reference format: the repository name must be lowercase'
 }
 
 # --- UPDATE ----------------------------------------------------------------------
@@ -280,13 +279,47 @@ ALLOW_QUAY='{"registries": {"allow": ["quay.io"]}}'
 }
 
 @test "invalid settings: each bad entry is named with what is wrong" {
-  evaluate test_data/pod_creation.json '{"registries": {"allow": ["ghcr.io", "docker.io/", "ghcr.*.io"]}, "tags": {"reject": [""]}}'
-  assert_invalid_settings 'registries.allow[1] "docker.io/": empty path component; registries.allow[2] "ghcr.*.io": a wildcard is only allowed as a leading "*." label, like *.mirror.corp.example; tags.reject[0] "": empty entry'
+  evaluate test_data/pod_creation.json '{"registries": {"allow": ["ghcr.io", "docker.io/", "*.*"]}, "tags": {"reject": [""]}}'
+  assert_invalid_settings 'registries.allow[1] "docker.io/": empty path component; registries.allow[2] "*.*": wildcards alone would admit every registry: name at least one label, like *.corp.example or registry-*.corp.example; tags.reject[0] "": empty entry'
 }
 
 @test "invalid settings: a value of the wrong type" {
   evaluate test_data/pod_creation.json '{"registries": {"allow": "ghcr.io"}}'
   assert_invalid_settings 'invalid type: string "ghcr.io", expected a sequence'
+}
+
+# --- trusted-repos settings, unchanged ---------------------------------------------
+
+@test "trusted-repos: a DaemonSet refused by images.allow names the image" {
+  evaluate test_data/daemonset_creation.json '{"images": {"allow": ["ghcr.io/acme/*", "registry.corp.example/tools/migrate:3.1"]}}'
+  assert_rejected 'container "sidecar" image "nginx:1.27.0": images not allowed: nginx:1.27.0'
+}
+
+@test "trusted-repos: a Job with an unreadable images.allow entry is refused at settings time" {
+  evaluate test_data/job_creation.json '{"images": {"allow": ["ghcr.io/acme/app:1.0.0+rc1"]}}'
+  assert_invalid_settings 'images.allow[0] "ghcr.io/acme/app:1.0.0+rc1": invalid reference format: invalid tag "1.0.0+rc1"'
+}
+
+@test "trusted-repos: a tag glob refuses release candidates" {
+  evaluate_image ghcr.io/acme/app:1.5.0-rc2 '{"tags": {"reject": ["latest", "*-rc*"]}}'
+  assert_rejected 'container "app" image "ghcr.io/acme/app:1.5.0-rc2": tags not allowed: 1.5.0-rc2'
+}
+
+@test "trusted-repos: a tag glob admits the release" {
+  evaluate_image ghcr.io/acme/app:1.5.0 '{"tags": {"reject": ["latest", "*-rc*"]}}'
+  assert_allowed
+}
+
+@test "trusted-repos: one-character globs in registries and images" {
+  evaluate_image registry-2.corp.example/shop/api:1.4 '{"registries": {"allow": ["registry-?.corp.example"]}, "images": {"allow": ["registry-?.corp.example/shop/ap?:*"]}}'
+  assert_allowed
+  evaluate_image registry-12.corp.example/shop/api:1.4 '{"registries": {"allow": ["registry-?.corp.example"]}}'
+  assert_rejected 'container "app" image "registry-12.corp.example/shop/api:1.4": registries not allowed: registry-12.corp.example'
+}
+
+@test "trusted-repos: an allow entry that can never match is refused, not silently inert" {
+  evaluate test_data/pod_creation.json '{"images": {"allow": ["docker.io/library/Ngin?:*"]}}'
+  assert_invalid_settings 'images.allow[0] "docker.io/library/Ngin?:*": the repository path must be lowercase, so this glob matches nothing'
 }
 
 # --- Mirrors (mutation) ------------------------------------------------------------

@@ -75,10 +75,15 @@ pub fn min_len(text: &str) -> usize {
     text.bytes().filter(|&c| c != b'*').count()
 }
 
-/// The first character that no text matched by the glob may contain, if any.
-pub fn bad_char(text: &str, allowed: impl Fn(u8) -> bool) -> Option<char> {
-    text.chars()
-        .find(|&c| !(c == '*' || c == '?' || (c.is_ascii() && allowed(c as u8))))
+/// The first character of the glob that is neither a wildcard, an ASCII letter
+/// or digit, nor one of `extra`: no text it should match may contain it.
+pub fn bad_char(text: &str, extra: &[u8]) -> Option<char> {
+    text.chars().find(|&c| {
+        !(c == '*'
+            || c == '?'
+            || c.is_ascii_alphanumeric()
+            || (c.is_ascii() && extra.contains(&(c as u8))))
+    })
 }
 
 #[cfg(test)]

@@ -107,15 +107,13 @@ const NAME_THE_REGISTRY: &str =
 /// names literally must be one the grammar allows where it stands, as far as
 /// that place is known (up to the first wildcard of the part after the registry).
 fn check_can_match(registry: &str, rest: &str) -> Result<(), String> {
-    let host_char = |c: u8| c.is_ascii_alphanumeric() || b".-:[]".contains(&c);
-    if let Some(c) = glob::bad_char(registry, host_char) {
+    if let Some(c) = glob::bad_char(registry, b".-:[]") {
         return Err(format!(
             "{c:?} never appears in a registry name, so this glob matches nothing"
         ));
     }
     // Whatever follows the first wildcard may be in the path, the tag or the digest.
-    let any_char = |c: u8| c.is_ascii_alphanumeric() || b"._-/:@".contains(&c);
-    if let Some(c) = glob::bad_char(rest, any_char) {
+    if let Some(c) = glob::bad_char(rest, b"._-/:@") {
         return Err(format!(
             "{c:?} never appears in an image reference, so this glob matches nothing"
         ));
@@ -136,7 +134,7 @@ fn check_can_match(registry: &str, rest: &str) -> Result<(), String> {
             "{c:?} never appears in a repository path, so this glob matches nothing"
         ));
     }
-    if path.starts_with('/') || path.contains("//") {
+    if path.split('/').rev().skip(1).any(str::is_empty) {
         return Err("empty path component, so this glob matches nothing".into());
     }
     let (tag, digest) = match after.split_once('@') {
@@ -145,7 +143,7 @@ fn check_can_match(registry: &str, rest: &str) -> Result<(), String> {
     };
     if let Some(tag) = tag.strip_prefix(':') {
         let word = |c: u8| c.is_ascii_alphanumeric() || b"_.-".contains(&c);
-        if tag.starts_with(['.', '-']) || !tag.bytes().all(word) {
+        if matches!(tag.as_bytes().first(), Some(b'.' | b'-')) || !tag.bytes().all(word) {
             return Err(format!(
                 "tag {tag:?} can never be valid, so this glob matches nothing"
             ));

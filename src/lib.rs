@@ -5,7 +5,8 @@
 //! [`registry`] and [`image_pattern`] are the matching rules, [`settings`] checks
 //! and compiles the settings, [`mirror`] rewrites registries to trusted mirrors,
 //! [`workload`] finds the images in each kind, [`validation`] judges them,
-//! [`mutation`] writes rewritten images back and [`response`] shapes the answer.
+//! [`pin`] pins admitted images to their digests, [`mutation`] writes
+//! rewritten images back and [`response`] shapes the answer.
 
 pub mod candidates;
 pub mod entry_scan;
@@ -14,6 +15,7 @@ pub mod image_pattern;
 pub mod json;
 pub mod mirror;
 pub mod mutation;
+pub mod pin;
 pub mod reference;
 pub mod registry;
 pub mod response;
@@ -36,7 +38,7 @@ pub extern "C" fn wapc_init() {
 
 /// Judges one admission request against the settings it arrives with.
 fn validate(payload: &[u8]) -> CallResult {
-    response::answer(validation::validate(payload))
+    response::answer(validation::validate(payload, &mut pin::host_lookup))
 }
 
 /// Checks settings before policy-server loads the policy.

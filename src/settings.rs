@@ -17,8 +17,9 @@ use serde::Deserialize;
 use crate::candidates::Candidates;
 use crate::entry_scan::EntryList;
 use crate::image_pattern::ImagePattern;
-use crate::json::describe_json_error;
+use crate::json::{describe_json_error, Text as Entry};
 use crate::mirror::{Mirrors, RawMirror};
+use crate::pin::OnFailure;
 use crate::reference::{ParseError, Reference};
 use crate::registry::RegistryPattern;
 use crate::tag_pattern::TagPattern;
@@ -45,6 +46,12 @@ pub struct RawSettings<'a> {
     /// Registries to rewrite to trusted mirrors (makes the policy mutating).
     #[serde(default, borrow)]
     pub mirrors: Option<Vec<RawMirror<'a>>>,
+    /// Pin every admitted image to the digest its tag names (makes the policy mutating).
+    #[serde(default)]
+    pub pin_digests: Option<bool>,
+    /// What a failed digest lookup does: `reject` (default) or `admit`.
+    #[serde(default, borrow)]
+    pub on_pin_failure: Option<Entry<'a>>,
 }
 
 /// An `allow` list and a `reject` list.
@@ -89,6 +96,10 @@ pub struct Rules<'a> {
     pub allow_existing_violations: bool,
     /// Registry rewrites, applied before every other rule.
     pub mirrors: Mirrors<'a>,
+    /// Pin admitted images to their digests.
+    pub pin_digests: bool,
+    /// What a failed digest lookup does.
+    pub on_pin_failure: OnFailure,
 }
 
 impl<'a> Rules<'a> {
@@ -164,7 +175,29 @@ impl<'a> Rules<'a> {
             require_digest: raw.require_digest.unwrap_or(false),
             allow_existing_violations: raw.allow_existing_violations.unwrap_or(true),
             mirrors,
+            pin_digests: raw.pin_digests.unwrap_or(false),
+            on_pin_failure: match raw.on_pin_failure.as_deref().map(OnFailure::parse) {
+                None => OnFailure::default(),
+                Some(Ok(on_failure)) => on_failure,
+                Some(Err(why)) => {
+                    errors.push(why);
+                    OnFailure::default()
+                }
+            },
         };
+        let allow_list = |list: Option<&EntryList>| list.is_some_and(|l| !l.is_empty());
+        if rules.pin_digests
+            && !allow_list(registries.and_then(|r| r.allow.as_ref()))
+            && !allow_list(images.and_then(|i| i.allow.as_ref()))
+        {
+            // Pinning contacts the image's registry: without an allow list, a Pod
+            // could make policy-server send requests to any host it names.
+            errors.push(
+                "pinDigests: true needs registries.allow or images.allow, so that digest \
+                 lookups only ever reach registries you chose"
+                    .to_owned(),
+            );
+        }
         if errors.is_empty() && !raw.has_any_rule() {
             errors.push(
                 "no rule is set, so every image would be admitted: set at least one of \
@@ -247,6 +280,9 @@ mod tests {
     #[case::digest_only(json!({"requireDigest": true}))]
     #[case::nulls_from_yaml(json!({"registries": {"allow": ["ghcr.io"], "reject": null}, "tags": null}))]
     #[case::mirrors(json!({"registries": {"allow": ["harbor.corp.example"]}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example/dockerhub"}]}))]
+    #[case::pin_digests(json!({"registries": {"allow": ["registry.corp.example"]}, "pinDigests": true}))]
+    #[case::pin_digests_admit(json!({"images": {"allow": ["registry.corp.example/shop/*"]}, "pinDigests": true, "onPinFailure": "admit"}))]
+    #[case::pin_digests_reject(json!({"registries": {"allow": ["registry.corp.example"]}, "pinDigests": true, "onPinFailure": "reject"}))]
     #[case::escaped_string(json!({"registries": {"allow": ["ghcr.io\u{002f}acme"]}}))]
     // trusted-repos' own settings forms.
     #[case::trusted_repos_tag_globs(json!({"tags": {"reject": ["latest", "*-rc*", "*-SNAPSHOT", "v?.0"]}}))]
@@ -280,6 +316,10 @@ mod tests {
     #[case::inert_registry_glob(json!({"registries": {"reject": ["registry_*.corp.example"]}}), "registries.reject[0] \"registry_*.corp.example\": '_' never appears in a host name")]
     #[case::inert_registry_path(json!({"registries": {"allow": ["ghcr.io/Acme"]}}), "registries.allow[0] \"ghcr.io/Acme\": the path must be lowercase")]
     #[case::every_registry(json!({"registries": {"allow": ["*.*"]}}), "registries.allow[0] \"*.*\": wildcards alone would admit every registry")]
+    #[case::pin_without_allow_list(json!({"registries": {"reject": ["docker.io"]}, "pinDigests": true}), "pinDigests: true needs registries.allow or images.allow")]
+    #[case::pin_alone(json!({"pinDigests": true}), "pinDigests: true needs registries.allow or images.allow")]
+    #[case::pin_failure_typo(json!({"registries": {"allow": ["ghcr.io"]}, "pinDigests": true, "onPinFailure": "ignore"}), "onPinFailure \"ignore\": expected reject or admit")]
+    #[case::pin_digests_not_bool(json!({"registries": {"allow": ["ghcr.io"]}, "pinDigests": "yes"}), "invalid type: string \"yes\", expected a boolean")]
     #[case::mirrors_alone(json!({"mirrors": [{"from": "docker.io", "to": "harbor.corp.example"}]}), "no rule is set")]
     #[case::mirror_typo(json!({"registries": {"allow": ["a.example"]}, "mirrors": [{"from": "docker.io", "into": "harbor.corp.example"}]}), "unknown field `into`, expected `from` or `to`")]
     #[case::mirror_bad_target(json!({"registries": {"allow": ["a.example"]}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example:x"}]}), "mirrors[0].to \"harbor.corp.example:x\": \"x\" is not a port number")]
@@ -306,5 +346,7 @@ mod tests {
         let rules = Rules::from_raw(&raw).expect("valid");
         assert!(rules.allow_existing_violations);
         assert!(!rules.require_digest);
+        assert!(!rules.pin_digests);
+        assert_eq!(rules.on_pin_failure, OnFailure::Reject);
     }
 }

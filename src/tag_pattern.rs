@@ -24,13 +24,12 @@ impl<'a> TagPattern<'a> {
                 Err(format!("not a valid tag ({TAG_RULE})"))
             };
         }
-        let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-        if let Some(c) = glob::bad_char(entry, |c| word(c) || c == b'.' || c == b'-') {
+        if let Some(c) = glob::bad_char(entry, b"_.-") {
             return Err(format!(
                 "{c:?} never appears in a tag ({TAG_RULE}), so this glob matches nothing"
             ));
         }
-        if entry.starts_with(['.', '-']) {
+        if matches!(entry.as_bytes().first(), Some(b'.' | b'-')) {
             return Err(format!(
                 "a tag never starts with {:?} ({TAG_RULE}), so this glob matches nothing",
                 &entry[..1]

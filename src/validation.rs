@@ -5,6 +5,7 @@ use serde::Deserialize;
 use crate::image_pattern::ListKind;
 use crate::json::{describe_json_error, Text};
 use crate::mutation::{self, Rewrite};
+use crate::pin::{self, Lookup, OnFailure, Pinned};
 use crate::reference::{self, ParseError, Reference};
 use crate::settings::{RawSettings, Rules};
 use crate::workload::{AdmissionRequest, ContainerImage, ContainerKind};
@@ -23,8 +24,10 @@ struct Payload<'a> {
 pub enum Verdict<'a> {
     /// Every image passes (or the kind has no pod spec).
     Accept,
-    /// Every image passes once mirrored: the object with the rewritten images.
+    /// Every image passes once mirrored or pinned: the object with the rewritten images.
     Mutate(serde_json::Value),
+    /// Every image passes, some left unpinned: the object if rewritten, and why.
+    Warn(Option<serde_json::Value>, Vec<String>),
     /// Containers whose image breaks a rule, at least one.
     Reject(Vec<Finding<'a>>),
     /// The payload could not be read.
@@ -61,10 +64,13 @@ pub enum Problem {
     ImageNotAllowed,
     /// The image is not pinned by digest.
     DigestRequired,
+    /// The digest its tag names could not be looked up: the host's error.
+    PinFailed(String),
 }
 
-/// Reads the payload and judges every image in it.
-pub fn validate(payload_bytes: &[u8]) -> Verdict<'_> {
+/// Reads the payload and judges every image in it; `lookup` asks the host for
+/// digests when the settings pin them.
+pub fn validate<'p>(payload_bytes: &'p [u8], lookup: &mut Lookup<'_>) -> Verdict<'p> {
     let payload: Payload = match serde_json::from_slice(payload_bytes) {
         Ok(p) => p,
         Err(e) => return Verdict::BadRequest(describe_json_error(&e)),
@@ -81,19 +87,104 @@ pub fn validate(payload_bytes: &[u8]) -> Verdict<'_> {
         Ok(rules) => rules,
         Err(e) => return Verdict::BadSettings(e),
     };
-    let (findings, rewrites) = judge_request(&payload.request, &images, &rules);
+    let (findings, mut rewrites) = judge_request(&payload.request, &images, &rules);
     if !findings.is_empty() {
         return Verdict::Reject(findings);
     }
-    match payload.request.pod_spec_path {
+    // Only now, with every image admitted, may the host contact registries.
+    let mut warnings = Vec::new();
+    if rules.pin_digests {
+        let findings = pin_admitted(
+            &payload.request,
+            &images,
+            &rules,
+            &mut rewrites,
+            &mut warnings,
+            lookup,
+        );
+        if !findings.is_empty() {
+            return Verdict::Reject(findings);
+        }
+    }
+    let object = match payload.request.pod_spec_path {
         Some(path) if !rewrites.is_empty() => {
             match mutation::apply(payload_bytes, path, &rewrites) {
-                Ok(object) => Verdict::Mutate(object),
-                Err(e) => Verdict::BadRequest(e),
+                Ok(object) => Some(object),
+                Err(e) => return Verdict::BadRequest(e),
             }
         }
-        _ => Verdict::Accept,
+        _ => None,
+    };
+    match (object, warnings.is_empty()) {
+        (None, true) => Verdict::Accept,
+        (Some(object), true) => Verdict::Mutate(object),
+        (object, false) => Verdict::Warn(object, warnings),
     }
+}
+
+/// Pins every admitted image that has no digest, updating `rewrites` (one
+/// rewrite per container: mirrored and pinned together). Failed lookups become
+/// findings, or warnings when the settings admit unpinned images.
+fn pin_admitted<'a>(
+    request: &AdmissionRequest<'a>,
+    images: &[Result<Reference<'_>, ParseError>],
+    rules: &Rules<'_>,
+    rewrites: &mut Vec<Rewrite>,
+    warnings: &mut Vec<String>,
+    lookup: &mut Lookup<'_>,
+) -> Vec<Finding<'a>> {
+    let mut findings = Vec::new();
+    if request.pod_spec_path.is_none() {
+        return findings;
+    }
+    let old = if &*request.operation == "UPDATE" {
+        pin::old_images(&request.old_images)
+    } else {
+        Vec::new()
+    };
+    let mut cache = Vec::new();
+    for (container, image) in request.images.iter().zip(images) {
+        let Ok(image) = image else { continue };
+        let slot = rewrites
+            .iter()
+            .position(|r| r.kind == container.kind && r.index == container.index);
+        // A mirrored image is pinned in its mirrored form, which is what is pulled.
+        let mirrored = slot.map(|i| rewrites[i].image.clone());
+        let pulled = match &mirrored {
+            Some(text) => match reference::parse(text) {
+                Ok(r) => r,
+                Err(_) => continue, // judged already: a mirror target is always valid
+            },
+            None => image.clone(),
+        };
+        let text = mirrored.as_deref().unwrap_or(&container.image);
+        match pin::pin(text, &pulled, &old, &mut cache, lookup) {
+            Pinned::Keep => {}
+            Pinned::Write(pinned) => match slot {
+                Some(i) => rewrites[i].image = pinned,
+                None => rewrites.push(Rewrite {
+                    kind: container.kind,
+                    index: container.index,
+                    image: pinned,
+                }),
+            },
+            // requireDigest still wants a digest: a failed lookup cannot be admitted.
+            Pinned::Failed(why)
+                if rules.on_pin_failure == OnFailure::Admit && !rules.require_digest =>
+            {
+                warnings.push(format!(
+                    "{} \"{}\" image \"{}\": admitted unpinned, digest lookup failed: {why}",
+                    container.kind,
+                    container.name.escape_debug(),
+                    text.escape_debug()
+                ));
+            }
+            Pinned::Failed(why) => {
+                findings.push(finding(container, mirrored, vec![Problem::PinFailed(why)]))
+            }
+        }
+    }
+    findings
 }
 
 /// Every container of the request that breaks a rule, and the images that
@@ -204,7 +295,8 @@ pub fn judge(image: &Reference<'_>, rules: &Rules<'_>) -> Vec<Problem> {
     if image_rejected || !image_allowed {
         problems.push(Problem::ImageNotAllowed);
     }
-    if rules.require_digest && image.digest.is_none() {
+    // With pinning, an image without a digest gets one, or is refused when it cannot.
+    if rules.require_digest && image.digest.is_none() && !rules.pin_digests {
         problems.push(Problem::DigestRequired);
     }
     problems
@@ -284,7 +376,7 @@ mod tests {
     fn rejected(request: Value, settings: Value) -> Vec<String> {
         let payload =
             serde_json::to_vec(&json!({"request": request, "settings": settings})).expect("json");
-        match validate(&payload) {
+        match validate(&payload, &mut pin::host_lookup) {
             Verdict::Accept => vec![],
             Verdict::Reject(findings) => findings.iter().map(|f| f.name.0.to_string()).collect(),
             Verdict::Mutate(_) => vec!["<mutated>".to_owned()],
@@ -322,7 +414,7 @@ mod tests {
     fn outcome(request: Value, settings: Value) -> String {
         let payload =
             serde_json::to_vec(&json!({"request": request, "settings": settings})).expect("json");
-        match validate(&payload) {
+        match validate(&payload, &mut pin::host_lookup) {
             Verdict::Accept => "accept".to_owned(),
             Verdict::Reject(findings) => {
                 let names: Vec<String> = findings.iter().map(|f| f.name.0.to_string()).collect();
@@ -354,6 +446,94 @@ mod tests {
         assert_eq!(outcome(request, settings), expected);
     }
 
+    const PINNED: &str = "sha256:9999999999999999999999999999999999999999999999999999999999999999";
+
+    /// A fake registry: `app:missing` is unknown, every other tag names PINNED.
+    fn fake_registry(asked: &mut Vec<String>) -> impl FnMut(&[u8]) -> Result<Vec<u8>, String> + '_ {
+        move |payload: &[u8]| {
+            let payload = String::from_utf8_lossy(payload).into_owned();
+            asked.push(payload.clone());
+            if payload.contains(":missing") {
+                Err("manifest unknown".to_owned())
+            } else {
+                Ok(format!("{{\"digest\":\"{PINNED}\"}}").into_bytes())
+            }
+        }
+    }
+
+    /// The outcome ("accept", "reject: <message>", "mutate: <images>", with
+    /// "; warn: <warnings>"), and the images the registry was asked about.
+    fn pinned(request: Value, settings: Value) -> (String, Vec<String>) {
+        let payload =
+            serde_json::to_vec(&json!({"request": request, "settings": settings})).expect("json");
+        let mut asked = Vec::new();
+        let verdict = validate(&payload, &mut fake_registry(&mut asked));
+        let images = |object: &Value| {
+            let list: Vec<&str> = object["spec"]["containers"]
+                .as_array()
+                .expect("containers")
+                .iter()
+                .map(|c| c["image"].as_str().expect("image"))
+                .collect();
+            format!("mutate: {}", list.join(", "))
+        };
+        let outcome = match verdict {
+            Verdict::Accept => "accept".to_owned(),
+            Verdict::Mutate(object) => images(&object),
+            Verdict::Warn(object, warnings) => format!(
+                "{}; warn: {}",
+                object.as_ref().map_or("accept".to_owned(), images),
+                warnings.join("; ")
+            ),
+            Verdict::Reject(findings) => format!("reject: {}", crate::response::message(findings)),
+            other => panic!("unexpected verdict {other:?}"),
+        };
+        (outcome, asked)
+    }
+
+    fn pin_settings(extra: Value) -> Value {
+        let mut settings = json!({"registries": {"allow": ["registry.corp.example", "harbor.corp.example"]}, "pinDigests": true});
+        if let (Some(s), Some(e)) = (settings.as_object_mut(), extra.as_object()) {
+            s.extend(e.clone());
+        }
+        settings
+    }
+
+    #[rstest]
+    #[case::pins_tag(pod_request("CREATE", &["registry.corp.example/shop/api:1.4.2"], None), pin_settings(json!({})), &format!("mutate: registry.corp.example/shop/api:1.4.2@{PINNED}"), &["\"registry.corp.example/shop/api:1.4.2\""])]
+    #[case::one_lookup_per_image(pod_request("CREATE", &["registry.corp.example/a:1", "registry.corp.example/a:1"], None), pin_settings(json!({})), &format!("mutate: registry.corp.example/a:1@{PINNED}, registry.corp.example/a:1@{PINNED}"), &["\"registry.corp.example/a:1\""])]
+    #[case::digest_untouched(pod_request("CREATE", &[&*format!("registry.corp.example/a:1@{D}")], None), pin_settings(json!({})), "accept", &[])]
+    // A refused image never reaches the registry, nor do the others of its request.
+    #[case::refused_not_looked_up(pod_request("CREATE", &["registry.corp.example/a:1", "evil.example/x:1"], None), pin_settings(json!({})), "reject: container \"c1\" image \"evil.example/x:1\": registries not allowed: evil.example", &[])]
+    #[case::refused_by_tag_not_looked_up(pod_request("CREATE", &["registry.corp.example/a:latest"], None), pin_settings(json!({"tags": {"reject": ["latest"]}})), "reject: container \"c0\" image \"registry.corp.example/a:latest\": tags not allowed: latest", &[])]
+    // Failed lookups.
+    #[case::missing_tag_refused(pod_request("CREATE", &["registry.corp.example/app:missing"], None), pin_settings(json!({})), "reject: container \"c0\" image \"registry.corp.example/app:missing\": digest lookup failed: manifest unknown", &["\"registry.corp.example/app:missing\""])]
+    #[case::missing_tag_admitted(pod_request("CREATE", &["registry.corp.example/app:missing", "registry.corp.example/b:1"], None), pin_settings(json!({"onPinFailure": "admit"})), &format!("mutate: registry.corp.example/app:missing, registry.corp.example/b:1@{PINNED}; warn: container \"c0\" image \"registry.corp.example/app:missing\": admitted unpinned, digest lookup failed: manifest unknown"), &["\"registry.corp.example/app:missing\"", "\"registry.corp.example/b:1\""])]
+    #[case::missing_tag_admitted_alone(pod_request("CREATE", &["registry.corp.example/app:missing"], None), pin_settings(json!({"onPinFailure": "admit"})), "accept; warn: container \"c0\" image \"registry.corp.example/app:missing\": admitted unpinned, digest lookup failed: manifest unknown", &["\"registry.corp.example/app:missing\""])]
+    // requireDigest: pinning satisfies it; an image that cannot be pinned is refused.
+    #[case::require_digest_satisfied(pod_request("CREATE", &["registry.corp.example/a:1"], None), pin_settings(json!({"requireDigest": true})), &format!("mutate: registry.corp.example/a:1@{PINNED}"), &["\"registry.corp.example/a:1\""])]
+    #[case::require_digest_wins_over_admit(pod_request("CREATE", &["registry.corp.example/app:missing"], None), pin_settings(json!({"requireDigest": true, "onPinFailure": "admit"})), "reject: container \"c0\" image \"registry.corp.example/app:missing\": digest lookup failed: manifest unknown", &["\"registry.corp.example/app:missing\""])]
+    // Mirrors: one patch, the mirrored and pinned image; the mirror is asked.
+    #[case::mirrored_and_pinned(pod_request("CREATE", &["nginx:1.27"], None), pin_settings(json!({"mirrors": [{"from": "docker.io", "to": "harbor.corp.example/hub"}]})), &format!("mutate: harbor.corp.example/hub/library/nginx:1.27@{PINNED}"), &["\"harbor.corp.example/hub/library/nginx:1.27\""])]
+    // UPDATE: unchanged images are neither looked up nor changed; a dropped pin comes back.
+    #[case::update_unchanged(pod_request("UPDATE", &["registry.corp.example/a:1"], Some(&["registry.corp.example/a:1"])), pin_settings(json!({})), "accept", &[])]
+    #[case::update_unchanged_judged_again(pod_request("UPDATE", &["registry.corp.example/a:1"], Some(&["registry.corp.example/a:1"])), pin_settings(json!({"allowExistingViolations": false})), "accept", &[])]
+    #[case::update_pin_written_back(pod_request("UPDATE", &["registry.corp.example/a:1"], Some(&[&*format!("registry.corp.example/a:1@{D}")])), pin_settings(json!({})), &format!("mutate: registry.corp.example/a:1@{D}"), &[])]
+    #[case::update_new_tag_pinned(pod_request("UPDATE", &["registry.corp.example/a:2"], Some(&[&*format!("registry.corp.example/a:1@{D}")])), pin_settings(json!({})), &format!("mutate: registry.corp.example/a:2@{PINNED}"), &["\"registry.corp.example/a:2\""])]
+    #[case::update_mirrored_pin_written_back(pod_request("UPDATE", &["nginx:1.27"], Some(&[&*format!("harbor.corp.example/hub/library/nginx:1.27@{D}")])), pin_settings(json!({"mirrors": [{"from": "docker.io", "to": "harbor.corp.example/hub"}]})), &format!("mutate: harbor.corp.example/hub/library/nginx:1.27@{D}"), &[])]
+    // Without pinDigests nothing is looked up.
+    #[case::off(pod_request("CREATE", &["registry.corp.example/a:1"], None), json!({"registries": {"allow": ["registry.corp.example"]}}), "accept", &[])]
+    fn pins(
+        #[case] request: Value,
+        #[case] settings: Value,
+        #[case] expected: &str,
+        #[case] asked: &[&str],
+    ) {
+        let (outcome, got_asked) = pinned(request, settings);
+        assert_eq!(outcome, expected);
+        assert_eq!(got_asked, asked);
+    }
+
     #[rstest]
     #[case::not_json(b"{".to_vec(), Verdict::BadRequest("EOF while parsing an object".into()))]
     #[case::no_request(br#"{"settings": {}}"#.to_vec(), Verdict::BadRequest("missing field `request`".into()))]
@@ -362,6 +542,6 @@ mod tests {
     #[case::no_settings(br#"{"request": {"kind": {"kind": "Pod"}}}"#.to_vec(), Verdict::BadSettings("no rule is set, so every image would be admitted: set at least one of registries.allow, registries.reject, tags.reject, images.allow, images.reject, or requireDigest: true".into()))]
     #[case::other_kind(br#"{"request": {"kind": {"kind": "Service"}, "object": {}}, "settings": {"requireDigest": true}}"#.to_vec(), Verdict::Accept)]
     fn payloads(#[case] payload: Vec<u8>, #[case] expected: Verdict<'static>) {
-        assert_eq!(validate(&payload), expected);
+        assert_eq!(validate(&payload, &mut pin::host_lookup), expected);
     }
 }

@@ -80,6 +80,13 @@ fn text(metadata: &Metadata) -> Result<String> {
                 .unwrap_or_else(|| "none".to_owned()),
         ),
         (
+            "host capabilities",
+            match &metadata.host_capabilities {
+                Some(list) if !list.is_empty() => list.join(", "),
+                _ => "none".to_owned(),
+            },
+        ),
+        (
             "minimum kubewarden version",
             metadata
                 .minimum_kubewarden_version

@@ -105,8 +105,8 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::InvalidSettings(message)) => {
-            // kwctl formats the message with `{:?}`, hence the quotes and escapes.
-            eprintln!("Error: Provided settings are not valid: {message:?}");
+            // As kwctl 1.36 prints it: the policy's message, plain.
+            eprintln!("Error: Provided settings are not valid: {message}");
             ExitCode::from(1)
         }
         Err(Failure::Setup(e)) => {

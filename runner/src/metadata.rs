@@ -54,6 +54,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "policyType",
     "contextAwareResources",
     "minimumKubewardenVersion",
+    "hostCapabilities",
     "contextAware",
 ];
 
@@ -191,6 +192,10 @@ pub struct Metadata {
     /// Oldest Kubewarden release able to run the policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum_kubewarden_version: Option<String>,
+    /// Host capabilities the policy calls (`oci/v1/manifest_digest`); policy-server
+    /// grants them per policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_capabilities: Option<Vec<String>>,
 }
 
 const fn default_true() -> bool {
@@ -290,6 +295,22 @@ impl Metadata {
                     "protocolVersion {other:?} is not a protocol kubewarden-wapc modules speak \
                      (expected \"v1\")"
                 )),
+            }
+        }
+        for (i, capability) in self.host_capabilities.iter().flatten().enumerate() {
+            let named = capability == "*"
+                || capability
+                    .split_once('/')
+                    .is_some_and(|(namespace, operation)| {
+                        !namespace.is_empty()
+                            && !operation.is_empty()
+                            && !capability.contains(char::is_whitespace)
+                    });
+            if !named {
+                problems.push(format!(
+                    "hostCapabilities[{i}] {capability:?} is not namespace/operation \
+                     (like oci/v1/manifest_digest) or *"
+                ));
             }
         }
         if let Some(version) = &self.minimum_kubewarden_version {

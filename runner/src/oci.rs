@@ -60,6 +60,9 @@ impl Access {
     }
 
     fn client(&self, reference: &Reference) -> Client {
+        // reqwest is built without a crypto provider of its own (see Cargo.toml);
+        // the first client installs ring. A second install is refused: harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let registry = reference.resolve_registry();
         let protocol = if self.insecure.iter().any(|host| host == registry) {
             ClientProtocol::HttpsExcept(vec![registry.to_owned()])

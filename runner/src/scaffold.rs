@@ -239,7 +239,7 @@ fn package_annotations(
 /// The `install` instructions Artifact Hub shows, as kwctl writes them.
 fn install_text(image: &str) -> String {
     format!(
-        "The policy can be obtained using [`kwctl`](https://github.com/kubewarden/kwctl):\n\
+        "The policy can be obtained using [kwctl](https://docs.kubewarden.io/howtos/install-kwctl):\n\
          ```console\n\
          kwctl pull {image}\n\
          ```\n\
@@ -524,7 +524,7 @@ links:
 - name: source
   url: https://github.com/acme/verify-things
 install: |
-  The policy can be obtained using [`kwctl`](https://github.com/kubewarden/kwctl):
+  The policy can be obtained using [kwctl](https://docs.kubewarden.io/howtos/install-kwctl):
   ```console
   kwctl pull ghcr.io/acme/policies/verify-things:v0.2.1
   ```

@@ -60,7 +60,7 @@ const TEMPLATE_REJECTED: &str = "container \"app\" image \"ghcr.io/acme/app:1.4.
 #[case::pod("pod_creation.json", EXAMPLE, None)]
 #[case::pod_untrusted("pod_creation_untrusted.json", EXAMPLE, Some("container \"app\" image \"docker.io.evil.example/library/nginx:1.27.0\": registries not allowed: docker.io.evil.example; initContainer \"setup\" image \"ghcr.io/acme-evil/setup:1.0\": registries not allowed: ghcr.io"))]
 #[case::pod_latest("pod_creation_latest.json", EXAMPLE, Some("container \"app\" image \"busybox\": tags not allowed: latest; container \"web\" image \"nginx:latest\": tags not allowed: latest"))]
-#[case::pod_invalid_image("pod_creation_invalid_image.json", EXAMPLE, Some("container \"app\" image \"my_registry.com/x:1\": not a valid image reference: \"my_registry.com\" is read as the registry but is not a valid host[:port]; container \"web\" image \"Nginx:1.0\": not a valid image reference: the repository name must be lowercase"))]
+#[case::pod_invalid_image("pod_creation_invalid_image.json", EXAMPLE, Some("container \"app\" image \"my_registry.com/x:1\": invalid reference format: \"my_registry.com\" is read as the registry but is not a valid host[:port]; container \"web\" image \"Nginx:1.0\": invalid reference format: the repository name must be lowercase"))]
 #[case::pod_digest("pod_creation_digest.json", EXAMPLE, None)]
 #[case::pod_ephemeral("pod_creation_ephemeral.json", EXAMPLE, None)]
 #[case::kubectl_debug("pod_ephemeralcontainers_update.json", EXAMPLE, Some("ephemeralContainer \"debugger\" image \"evil.example/debug:1\": registries not allowed: evil.example"))]
