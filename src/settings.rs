@@ -230,8 +230,8 @@ impl RawSettings<'_> {
 }
 
 /// Parses the entries of one list that `keep(entry, may_have_glob)` selects,
-/// recording `list[i] "entry": why` for each failure, or `list: why` when it is
-/// not a list of strings.
+/// recording `list[i] "entry": why` for each failure, or serde_json's words
+/// (as when the whole settings were read at once) when it is not a list of strings.
 fn compile<'a, T>(
     list: &str,
     entries: Option<&'a EntryList<'_>>,
@@ -245,7 +245,7 @@ fn compile<'a, T>(
     let selected = match entries.select(keep) {
         Ok(selected) => selected,
         Err(why) => {
-            errors.push(format!("{list}: {why}"));
+            errors.push(why);
             return Vec::new();
         }
     };

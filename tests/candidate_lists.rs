@@ -140,19 +140,19 @@ fn invalid_entries(#[case] settings: String, #[case] images: &[&str], #[case] ex
 #[rstest]
 #[case::string(
     r#"{"registries": {"allow": "ghcr.io"}}"#,
-    "bad settings: registries.allow: invalid type: string \"ghcr.io\", expected a sequence"
+    "bad settings: invalid type: string \"ghcr.io\", expected a sequence"
 )]
 #[case::number_item(
     r#"{"registries": {"reject": ["ghcr.io", 5]}}"#,
-    "bad settings: registries.reject: invalid type: integer `5`, expected a string"
+    "bad settings: invalid type: integer `5`, expected a string"
 )]
 #[case::nested(
     r#"{"tags": {"reject": [["latest"]]}}"#,
-    "bad settings: tags.reject: invalid type: sequence, expected a string"
+    "bad settings: invalid type: sequence, expected a string"
 )]
 #[case::object(
     r#"{"images": {"allow": {"a": 1}}}"#,
-    "bad settings: images.allow: invalid type: map, expected a sequence"
+    "bad settings: invalid type: map, expected a sequence"
 )]
 #[case::null_list(r#"{"registries": {"allow": null, "reject": ["quay.io"]}}"#, "accept")]
 #[case::not_a_list_elsewhere(
