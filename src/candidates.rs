@@ -114,6 +114,7 @@ impl<'r> Candidates<'r> {
 impl HostImages<'_> {
     /// True when an entry without wildcards names this host, and either no
     /// path or one that may cover an image on it.
+    #[inline]
     fn covers(&self, entry: &str) -> bool {
         let b = entry.as_bytes();
         let n = self.name.len();
