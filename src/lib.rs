@@ -8,6 +8,8 @@
 //! [`pin`] pins admitted images to their digests, [`mutation`] writes
 //! rewritten images back and [`response`] shapes the answer.
 
+pub mod candidates;
+pub mod entry_scan;
 pub mod glob;
 pub mod image_pattern;
 pub mod json;

@@ -213,68 +213,6 @@ impl<'a> RegistryPattern<'a> {
     }
 }
 
-/// A cheap first look at an unparsed entry: its host part, found with one byte
-/// scan. It can only say "this entry cannot match that host"; entries that pass
-/// are parsed and matched fully. This spares parsing the many entries of a long
-/// list that name other hosts.
-#[derive(Debug, Clone, Copy)]
-pub struct EntryHost<'e> {
-    wildcard: bool,
-    ipv6: bool,
-    /// Wildcards inside labels: rare, always parsed.
-    glob: bool,
-    name: &'e [u8],
-}
-
-impl<'e> EntryHost<'e> {
-    /// The host part of an entry: after an optional `*.`, before `:port` or `/path`.
-    pub fn of(entry: &'e str) -> Self {
-        let entry = entry.as_bytes();
-        let (wildcard, rest) = match entry.strip_prefix(b"*.") {
-            Some(rest) => (true, rest),
-            None => (false, entry),
-        };
-        let ipv6 = rest.first() == Some(&b'[');
-        let end = rest
-            .iter()
-            .position(|&c| c == b'/' || c == b':')
-            .unwrap_or(rest.len());
-        let name = &rest[..end];
-        EntryHost {
-            wildcard,
-            ipv6,
-            glob: name.iter().any(|&c| c == b'*' || c == b'?'),
-            name,
-        }
-    }
-
-    /// False only when the entry cannot match any image on `host`.
-    pub fn may_match(&self, host: &Host<'_>) -> bool {
-        if self.ipv6 || self.glob {
-            return true; // IPv6 and label-glob entries are rare: always parse them.
-        }
-        let Host::Name(image_host) = host else {
-            return false;
-        };
-        let (image_host, name) = (image_host.as_bytes(), self.name);
-        if self.wildcard {
-            // A proper subdomain: the host ends with "." and then the entry's domain.
-            image_host.len() > name.len()
-                && image_host[image_host.len() - name.len() - 1] == b'.'
-                && image_host[image_host.len() - name.len()..].eq_ignore_ascii_case(name)
-        } else {
-            image_host.eq_ignore_ascii_case(name)
-                || (is_docker_hub_name(name) && host.is_docker_hub())
-        }
-    }
-}
-
-/// True for every spelling of Docker Hub's registry name.
-fn is_docker_hub_name(name: &[u8]) -> bool {
-    matches!(name.len(), 9 | 15 | 20)
-        && Host::Name(std::str::from_utf8(name).unwrap_or_default()).is_docker_hub()
-}
-
 /// `host[:port]` of an entry: a domain name or a bracketed IPv6 address, and a
 /// port from 1 to 65535.
 fn parse_host_port(domain: &str) -> Result<(Host<'_>, Option<&str>), String> {
@@ -369,6 +307,7 @@ fn parse_glob_host_port(domain: &str) -> Result<(Host<'_>, Option<&str>), String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::candidates::Candidates;
     use crate::reference::parse;
     use rstest::rstest;
 
@@ -471,27 +410,15 @@ mod tests {
         let pattern = RegistryPattern::parse(entry).expect("valid entry");
         let image = parse(image).expect("valid image");
         assert_eq!(pattern.matches(&image), expected);
-        // The cheap first look never drops an entry that matches.
+        // The first look before parsing never drops an entry that matches.
         if expected {
+            let images = [image];
+            let first_look = Candidates::new(&images, None);
             assert!(
-                EntryHost::of(entry).may_match(&image.domain.host),
+                first_look.may_match(entry, entry.contains(['*', '?'])),
                 "the first look dropped a match"
             );
         }
-    }
-
-    #[rstest]
-    #[case::other_host("quay.io", "ghcr.io/x", false)]
-    #[case::same_host_other_path("ghcr.io/acme", "ghcr.io/other/x", true)]
-    #[case::wildcard_other("*.corp.example", "ghcr.io/x", false)]
-    #[case::wildcard_bare("*.corp.example", "corp.example/x", false)]
-    #[case::hub_alias("index.docker.io", "nginx", true)]
-    #[case::ipv6_always("[fd00::1]", "ghcr.io/x", true)]
-    #[case::label_glob_always("registry-?.corp.example", "ghcr.io/x", true)]
-    #[case::host_case("GHCR.IO:443", "ghcr.io/x", true)]
-    fn first_look(#[case] entry: &str, #[case] image: &str, #[case] expected: bool) {
-        let image = parse(image).expect("valid image");
-        assert_eq!(EntryHost::of(entry).may_match(&image.domain.host), expected);
     }
 
     #[rstest]

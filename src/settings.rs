@@ -4,15 +4,24 @@
 //! `images`) so its users can switch by changing only the module, plus
 //! `requireDigest` and `allowExistingViolations`. Unknown keys are refused: a typo
 //! such as `registry:` must not silently turn the policy off.
+//!
+//! The lists stay raw JSON ([`EntryList`]) until compiled. `validate_settings`
+//! checks every entry. `validate` compiles, per request, only the
+//! `registries.allow`/`reject` entries that can match the request's images
+//! ([`Candidates`]): an invalid entry among those still fails the request
+//! (`BadSettings`), one that names other registries or paths is skipped
+//! unread, since `validate_settings` refused it when the policy was loaded.
 
 use serde::Deserialize;
 
+use crate::candidates::Candidates;
+use crate::entry_scan::EntryList;
 use crate::image_pattern::ImagePattern;
 use crate::json::{describe_json_error, Text as Entry};
 use crate::mirror::{Mirrors, RawMirror};
 use crate::pin::OnFailure;
-use crate::reference::Host;
-use crate::registry::{self, RegistryPattern};
+use crate::reference::{ParseError, Reference};
+use crate::registry::RegistryPattern;
 use crate::tag_pattern::TagPattern;
 
 /// Settings exactly as written, strings borrowed from the payload.
@@ -51,10 +60,10 @@ pub struct RawSettings<'a> {
 pub struct AllowReject<'a> {
     /// Entries that admit.
     #[serde(default, borrow)]
-    pub allow: Option<Vec<Entry<'a>>>,
+    pub allow: Option<EntryList<'a>>,
     /// Entries that refuse; they win over `allow`.
     #[serde(default, borrow)]
-    pub reject: Option<Vec<Entry<'a>>>,
+    pub reject: Option<EntryList<'a>>,
 }
 
 /// A `reject` list alone (tags have no allow list).
@@ -63,7 +72,7 @@ pub struct AllowReject<'a> {
 pub struct RejectOnly<'a> {
     /// Entries that refuse.
     #[serde(default, borrow)]
-    pub reject: Option<Vec<Entry<'a>>>,
+    pub reject: Option<EntryList<'a>>,
 }
 
 /// Settings checked and compiled into what the validation compares against.
@@ -96,40 +105,36 @@ pub struct Rules<'a> {
 impl<'a> Rules<'a> {
     /// Checks every entry and compiles the rules, or lists every problem found,
     /// each naming its entry.
-    pub fn from_raw(raw: &'a RawSettings<'a>) -> Result<Rules<'a>, String> {
+    pub fn from_raw(raw: &'a RawSettings<'_>) -> Result<Rules<'a>, String> {
         Self::compile_for(raw, None)
     }
 
-    /// Compiles the rules for one request whose images are on `hosts`.
+    /// Compiles the rules for one request with these images (each parsed, or not).
     ///
     /// Settings arrive with every request and each request runs in a fresh
     /// instance, so compiling 1,000 registry entries per request would dominate
-    /// its cost. Entries whose host cannot be any of these hosts are skipped
-    /// unparsed: `validate_settings` checked them all when the policy was loaded.
-    pub fn for_hosts(raw: &'a RawSettings<'a>, hosts: &[Host<'_>]) -> Result<Rules<'a>, String> {
-        Self::compile_for(raw, Some(hosts))
+    /// its cost. Entries that cannot match these images are skipped unread.
+    pub fn for_images(
+        raw: &'a RawSettings<'_>,
+        images: &[Result<Reference<'_>, ParseError>],
+    ) -> Result<Rules<'a>, String> {
+        Self::compile_for(raw, Some(images))
     }
 
     fn compile_for(
-        raw: &'a RawSettings<'a>,
-        hosts: Option<&[Host<'_>]>,
+        raw: &'a RawSettings<'_>,
+        images: Option<&[Result<Reference<'_>, ParseError>]>,
     ) -> Result<Rules<'a>, String> {
         let mut errors = Vec::new();
         let mirrors = Mirrors::compile(raw.mirrors.as_deref().unwrap_or_default(), &mut errors);
-        // Rewritten images land on a mirror's host: those entries are candidates too.
-        let targets: Vec<Host> = mirrors.target_hosts().collect();
+        // Rewritten images land on a mirror's host: its entries are candidates too.
+        let candidates =
+            images.map(|images| Candidates::new(images.iter().flatten(), mirrors.target_hosts()));
         let registries = raw.registries.as_ref();
         let images = raw.images.as_ref();
-        let registries_allow = registries.and_then(|r| r.allow.as_deref());
-        let registry_candidate = |entry: &str| {
-            hosts.is_none_or(|hosts| {
-                let first_look = registry::EntryHost::of(entry);
-                hosts
-                    .iter()
-                    .chain(&targets)
-                    .any(|h| first_look.may_match(h))
-            })
-        };
+        let registries_allow = registries.and_then(|r| r.allow.as_ref());
+        let registry_candidate =
+            |entry: &str, glob: bool| candidates.as_ref().is_none_or(|c| c.may_match(entry, glob));
         let rules = Rules {
             registries_allow_set: registries_allow.is_some_and(|l| !l.is_empty()),
             registries_allow: compile(
@@ -141,29 +146,29 @@ impl<'a> Rules<'a> {
             ),
             registries_reject: compile(
                 "registries.reject",
-                registries.and_then(|r| r.reject.as_deref()),
+                registries.and_then(|r| r.reject.as_ref()),
                 registry_candidate,
                 RegistryPattern::parse,
                 &mut errors,
             ),
             tags_reject: compile(
                 "tags.reject",
-                raw.tags.as_ref().and_then(|t| t.reject.as_deref()),
-                |_| true,
+                raw.tags.as_ref().and_then(|t| t.reject.as_ref()),
+                |_, _| true,
                 TagPattern::parse,
                 &mut errors,
             ),
             images_allow: compile(
                 "images.allow",
-                images.and_then(|i| i.allow.as_deref()),
-                |_| true,
+                images.and_then(|i| i.allow.as_ref()),
+                |_, _| true,
                 ImagePattern::parse,
                 &mut errors,
             ),
             images_reject: compile(
                 "images.reject",
-                images.and_then(|i| i.reject.as_deref()),
-                |_| true,
+                images.and_then(|i| i.reject.as_ref()),
+                |_, _| true,
                 ImagePattern::parse,
                 &mut errors,
             ),
@@ -180,7 +185,7 @@ impl<'a> Rules<'a> {
                 }
             },
         };
-        let allow_list = |list: Option<&Vec<Entry>>| list.is_some_and(|l| !l.is_empty());
+        let allow_list = |list: Option<&EntryList>| list.is_some_and(|l| !l.is_empty());
         if rules.pin_digests
             && !allow_list(registries.and_then(|r| r.allow.as_ref()))
             && !allow_list(images.and_then(|i| i.allow.as_ref()))
@@ -212,7 +217,7 @@ impl<'a> Rules<'a> {
 impl RawSettings<'_> {
     /// True when at least one rule can refuse an image.
     fn has_any_rule(&self) -> bool {
-        let set = |list: Option<&Vec<Entry>>| list.is_some_and(|l| !l.is_empty());
+        let set = |list: Option<&EntryList>| list.is_some_and(|l| !l.is_empty());
         let registries = self.registries.as_ref();
         let images = self.images.as_ref();
         set(registries.and_then(|r| r.allow.as_ref()))
@@ -224,21 +229,28 @@ impl RawSettings<'_> {
     }
 }
 
-/// Parses the entries of one list that `keep` selects, recording
-/// `list[i] "entry": why` for each failure.
+/// Parses the entries of one list that `keep(entry, may_have_glob)` selects,
+/// recording `list[i] "entry": why` for each failure, or serde_json's words
+/// (as when the whole settings were read at once) when it is not a list of strings.
 fn compile<'a, T>(
     list: &str,
-    entries: Option<&'a [Entry<'a>]>,
-    keep: impl Fn(&str) -> bool,
+    entries: Option<&'a EntryList<'_>>,
+    keep: impl Fn(&str, bool) -> bool,
     parse: impl Fn(&'a str) -> Result<T, String>,
     errors: &mut Vec<String>,
 ) -> Vec<T> {
-    let entries = entries.unwrap_or_default();
-    let mut out = Vec::new();
-    for (i, Entry(text)) in entries.iter().enumerate() {
-        if !keep(text) {
-            continue;
+    let Some(entries) = entries else {
+        return Vec::new();
+    };
+    let selected = match entries.select(keep) {
+        Ok(selected) => selected,
+        Err(why) => {
+            errors.push(why);
+            return Vec::new();
         }
+    };
+    let mut out = Vec::with_capacity(selected.len());
+    for (i, text) in selected {
         match parse(text) {
             Ok(item) => out.push(item),
             Err(why) => errors.push(format!("{list}[{i}] \"{}\": {why}", text.escape_debug())),

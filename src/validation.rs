@@ -6,7 +6,7 @@ use crate::image_pattern::ListKind;
 use crate::json::{describe_json_error, Text};
 use crate::mutation::{self, Rewrite};
 use crate::pin::{self, Lookup, OnFailure, Pinned};
-use crate::reference::{self, Host, ParseError, Reference};
+use crate::reference::{self, ParseError, Reference};
 use crate::settings::{RawSettings, Rules};
 use crate::workload::{AdmissionRequest, ContainerImage, ContainerKind};
 
@@ -83,11 +83,7 @@ pub fn validate<'p>(payload_bytes: &'p [u8], lookup: &mut Lookup<'_>) -> Verdict
         .iter()
         .map(|c| reference::parse(&c.image))
         .collect();
-    let hosts: Vec<Host> = images
-        .iter()
-        .filter_map(|r| r.as_ref().ok().map(|r| r.domain.host))
-        .collect();
-    let rules = match Rules::for_hosts(&raw, &hosts) {
+    let rules = match Rules::for_images(&raw, &images) {
         Ok(rules) => rules,
         Err(e) => return Verdict::BadSettings(e),
     };

@@ -6,11 +6,11 @@
 
 use std::fmt;
 
-use serde::de::{DeserializeSeed, Deserializer, Error, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, Error, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::json::{KeyIs, Text};
+use crate::json::{KeyIn, KeyIs, Text};
 
 /// Where each kind keeps its pod spec: API group, kind, path from the object root.
 pub const POD_SPEC_LOCATIONS: &[(&str, &str, &[&str])] = &[
@@ -175,7 +175,7 @@ impl<'de> Visitor<'de> for RequestVisitor {
         if let Some(path) = request.pod_spec_path {
             for (slot, raw) in pending.into_iter().enumerate() {
                 if let Some(raw) = raw {
-                    let mut de = serde_json::Deserializer::from_str(raw.get());
+                    let mut de = serde_json::Deserializer::from_slice(raw.get().as_bytes());
                     *images_slot(&mut request, slot) = PodSpecImages { path }
                         .deserialize(&mut de)
                         .map_err(M::Error::custom)?;
@@ -232,7 +232,7 @@ impl<'de> Visitor<'de> for PodSpecImages {
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         match self.path.split_first() {
-            None => PodSpec::deserialize(d).map(PodSpec::into_images),
+            None => d.deserialize_map(PodSpecVisitor),
             Some(_) => d.deserialize_map(self),
         }
     }
@@ -255,47 +255,132 @@ impl<'de> Visitor<'de> for PodSpecImages {
     }
 }
 
-/// The image-bearing fields of a pod spec; every other field is skipped unread.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PodSpec<'a> {
-    #[serde(default, borrow)]
-    containers: Option<Vec<Container<'a>>>,
-    #[serde(default, borrow)]
-    init_containers: Option<Vec<Container<'a>>>,
-    #[serde(default, borrow)]
-    ephemeral_containers: Option<Vec<Container<'a>>>,
-}
+/// The image-bearing fields of a pod spec, in [`ContainerKind`] order.
+const CONTAINER_LISTS: [(&str, ContainerKind); 3] = [
+    ("containers", ContainerKind::Container),
+    ("initContainers", ContainerKind::InitContainer),
+    ("ephemeralContainers", ContainerKind::EphemeralContainer),
+];
 
-#[derive(Deserialize)]
-struct Container<'a> {
-    #[serde(default, borrow)]
-    name: Option<Text<'a>>,
-    #[serde(default, borrow)]
-    image: Option<Text<'a>>,
-}
+/// Reads the images of a pod spec; every other field is skipped unread, and
+/// keys are compared as bytes. A list given twice is refused, so a second
+/// `containers` cannot hide images from the policy.
+struct PodSpecVisitor;
 
-impl<'a> PodSpec<'a> {
-    fn into_images(self) -> Vec<ContainerImage<'a>> {
-        let lists = [
-            (ContainerKind::Container, self.containers),
-            (ContainerKind::InitContainer, self.init_containers),
-            (ContainerKind::EphemeralContainer, self.ephemeral_containers),
+impl<'de> Visitor<'de> for PodSpecVisitor {
+    type Value = Vec<ContainerImage<'de>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a pod spec")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        const NAMES: [&str; 3] = [
+            CONTAINER_LISTS[0].0,
+            CONTAINER_LISTS[1].0,
+            CONTAINER_LISTS[2].0,
         ];
-        lists
-            .into_iter()
-            .flat_map(|(kind, list)| {
-                list.unwrap_or_default()
-                    .into_iter()
-                    .enumerate()
-                    .map(move |(index, c)| ContainerImage {
-                        kind,
-                        index,
-                        name: c.name.unwrap_or_default(),
-                        image: c.image.unwrap_or_default(),
-                    })
-            })
-            .collect()
+        let mut images = Vec::new();
+        let mut seen = [false; 3];
+        while let Some(key) = map.next_key_seed(KeyIn(&NAMES))? {
+            let Some(i) = key else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            if std::mem::replace(&mut seen[i], true) {
+                return Err(M::Error::duplicate_field(NAMES[i]));
+            }
+            map.next_value_seed(ContainerList {
+                kind: CONTAINER_LISTS[i].1,
+                out: &mut images,
+            })?;
+        }
+        // Lists may come in any order; findings and rewrites follow ContainerKind.
+        images.sort_by_key(|c: &ContainerImage| c.kind);
+        Ok(images)
+    }
+}
+
+/// Appends the images of one container list (null or missing: none).
+struct ContainerList<'o, 'de> {
+    kind: ContainerKind,
+    out: &'o mut Vec<ContainerImage<'de>>,
+}
+
+impl<'de> DeserializeSeed<'de> for ContainerList<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ContainerList<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a list of {}", self.kind.field())
+    }
+
+    fn visit_none<E: Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        let mut index = 0;
+        while let Some((name, image)) = seq.next_element_seed(ContainerFields)? {
+            self.out.push(ContainerImage {
+                kind: self.kind,
+                index,
+                name: name.unwrap_or_default(),
+                image: image.unwrap_or_default(),
+            });
+            index += 1;
+        }
+        Ok(())
+    }
+}
+
+/// A container's `name` and `image`; every other field is skipped unread.
+struct ContainerFields;
+
+impl<'de> DeserializeSeed<'de> for ContainerFields {
+    type Value = (Option<Text<'de>>, Option<Text<'de>>);
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ContainerFields {
+    type Value = (Option<Text<'de>>, Option<Text<'de>>);
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a container")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        const NAMES: [&str; 2] = ["name", "image"];
+        let mut fields: [Option<Option<Text<'de>>>; 2] = [None, None];
+        while let Some(key) = map.next_key_seed(KeyIn(&NAMES))? {
+            match key {
+                Some(i) if fields[i].is_some() => return Err(M::Error::duplicate_field(NAMES[i])),
+                Some(i) => fields[i] = Some(map.next_value()?),
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let [name, image] = fields;
+        Ok((name.flatten(), image.flatten()))
     }
 }
 
@@ -388,6 +473,50 @@ mod tests {
             err.contains(message),
             "{err:?} does not contain {message:?}"
         );
+    }
+
+    /// Pod spec and container keys are compared as bytes; escaped keys are
+    /// decoded first, and a key given twice is refused, never half-read.
+    #[rstest]
+    #[case::escaped_list_key(r#"{"\u0063ontainers": [{"name": "app", "image": "x"}]}"#, Ok(vec![triple("container", "app", "x")]))]
+    #[case::escaped_field_key(r#"{"containers": [{"name": "app", "\u0069mage": "x"}]}"#, Ok(vec![triple("container", "app", "x")]))]
+    #[case::lists_in_any_order(r#"{"ephemeralContainers": [{"image": "c"}], "initContainers": [{"image": "b"}], "containers": [{"image": "a"}]}"#, Ok(vec![triple("container", "", "a"), triple("initContainer", "", "b"), triple("ephemeralContainer", "", "c")]))]
+    #[case::null_list(r#"{"containers": null, "initContainers": [{"image": "b"}]}"#, Ok(vec![triple("initContainer", "", "b")]))]
+    #[case::null_fields(r#"{"containers": [{"name": null, "image": null}]}"#, Ok(vec![triple("container", "", "")]))]
+    #[case::lookalike_keys(r#"{"Containers": [{"image": "x"}], "containers": [{"Image": "y", "images": "z"}]}"#, Ok(vec![triple("container", "", "")]))]
+    #[case::duplicate_list(
+        r#"{"containers": [], "containers": [{"image": "evil.com/x"}]}"#,
+        Err("duplicate field `containers`")
+    )]
+    #[case::duplicate_null_list(
+        r#"{"containers": null, "containers": [{"image": "evil.com/x"}]}"#,
+        Err("duplicate field `containers`")
+    )]
+    #[case::duplicate_image(
+        r#"{"containers": [{"image": "ghcr.io/x", "image": "evil.com/x"}]}"#,
+        Err("duplicate field `image`")
+    )]
+    #[case::null_container(
+        r#"{"containers": [null]}"#,
+        Err("invalid type: null, expected a container")
+    )]
+    fn reads_pod_specs(
+        #[case] spec: &str,
+        #[case] expected: Result<Vec<(String, String, String)>, &str>,
+    ) {
+        let text =
+            format!(r#"{{"kind": {{"group": "", "kind": "Pod"}}, "object": {{"spec": {spec}}}}}"#);
+        let got = serde_json::from_str::<AdmissionRequest>(&text).map(|r| {
+            r.images
+                .iter()
+                .map(|c| triple(&c.kind.to_string(), &c.name, &c.image))
+                .collect::<Vec<_>>()
+        });
+        match (got, expected) {
+            (Ok(got), Ok(expected)) => assert_eq!(got, expected),
+            (Err(e), Err(message)) => assert!(e.to_string().contains(message), "{e}"),
+            (got, expected) => panic!("got {got:?}, expected {expected:?}"),
+        }
     }
 
     #[test]

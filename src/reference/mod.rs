@@ -23,7 +23,7 @@ pub const INVALID_FORMAT: &str = "invalid reference format";
 pub const DOCKER_HUB: &str = "docker.io";
 
 /// The names that all reach Docker Hub.
-const DOCKER_HUB_ALIASES: [&str; 3] = [DOCKER_HUB, "index.docker.io", "registry-1.docker.io"];
+pub const DOCKER_HUB_ALIASES: [&str; 3] = [DOCKER_HUB, "index.docker.io", "registry-1.docker.io"];
 
 /// A parsed, normalized image reference.
 #[derive(Debug, Clone, PartialEq, Eq)]

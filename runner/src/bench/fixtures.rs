@@ -13,6 +13,9 @@ pub const SMALL_ALLOW: [&str; 3] = ["docker.io/library", "ghcr.io/acme", "regist
 /// Container counts of the scaling series.
 pub const SCALING: [usize; 5] = [1, 10, 25, 50, 100];
 
+/// `registries.allow` lengths of the entries series.
+pub const ENTRIES: [usize; 4] = [3, 100, 1000, 10_000];
+
 /// One request, read and serialized once.
 pub struct Request {
     /// Short name for the tables.
@@ -110,32 +113,52 @@ impl NamedSettings {
     /// generated entries covers a benchmark image, and the real ones come
     /// last, so a linear matcher walks the whole list for every image.
     pub fn large() -> Result<Self> {
-        let mut allow = Vec::with_capacity(1253);
-        for i in 0..1000 {
-            // Some with a port, as real lists have.
-            if i % 10 == 7 {
-                allow.push(format!("registry-{i:04}.team{}.corp.example:5000", i % 37));
-            } else {
-                allow.push(format!("registry-{i:04}.team{}.corp.example", i % 37));
-            }
-        }
-        for i in 0..200 {
-            // Path prefixes, half of them on the hosts the images really use,
-            // so the path comparison runs too.
-            let host = match i % 4 {
-                0 => "ghcr.io",
-                1 => "docker.io",
-                2 => "registry.corp.example",
-                _ => "quay.io",
-            };
-            allow.push(format!("{host}/team-{i:03}/apps"));
-        }
-        for i in 0..50 {
-            allow.push(format!("*.mirror-{i:02}.corp.example"));
-        }
-        allow.extend(SMALL_ALLOW.iter().map(|s| (*s).to_owned()));
-        Self::new(allow)
+        Self::new(generated(1000, 200, 50))
     }
+
+    /// `n` entries made as [`NamedSettings::large`] makes its 1,253 (the same
+    /// mix: 80% hosts, 16% path prefixes, 4% wildcards, then the three real
+    /// registries, last); `n` = 3 is [`NamedSettings::small`].
+    pub fn with_entries(n: usize) -> Result<Self> {
+        let generated_count = n.saturating_sub(SMALL_ALLOW.len());
+        let hosts = generated_count * 1000 / 1250;
+        let prefixes = generated_count * 200 / 1250;
+        Self::new(generated(
+            hosts,
+            prefixes,
+            generated_count - hosts - prefixes,
+        ))
+    }
+}
+
+/// `hosts` exact hosts, `prefixes` path prefixes and `wildcards` wildcards,
+/// generated deterministically, followed by the three real registries.
+fn generated(hosts: usize, prefixes: usize, wildcards: usize) -> Vec<String> {
+    let mut allow = Vec::with_capacity(hosts + prefixes + wildcards + SMALL_ALLOW.len());
+    for i in 0..hosts {
+        // Some with a port, as real lists have.
+        if i % 10 == 7 {
+            allow.push(format!("registry-{i:04}.team{}.corp.example:5000", i % 37));
+        } else {
+            allow.push(format!("registry-{i:04}.team{}.corp.example", i % 37));
+        }
+    }
+    for i in 0..prefixes {
+        // Path prefixes, half of them on the hosts the images really use,
+        // so the path comparison runs too.
+        let host = match i % 4 {
+            0 => "ghcr.io",
+            1 => "docker.io",
+            2 => "registry.corp.example",
+            _ => "quay.io",
+        };
+        allow.push(format!("{host}/team-{i:03}/apps"));
+    }
+    for i in 0..wildcards {
+        allow.push(format!("*.mirror-{i:02}.corp.example"));
+    }
+    allow.extend(SMALL_ALLOW.iter().map(|s| (*s).to_owned()));
+    allow
 }
 
 /// A Deployment with `n` containers, made from the 50-container fixture:

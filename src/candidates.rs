@@ -1,0 +1,262 @@
+//! Which registry entries can match one request's images, from their text alone.
+//!
+//! A first look, before any entry is parsed: an entry can only match an image
+//! on its host, and an entry with a path only an image under that path. So a
+//! long `registries.allow` costs, per request, a comparison of each entry's
+//! first bytes with the request's few hosts; only the candidates are parsed
+//! (and checked: an invalid candidate still makes the request fail) and matched.
+//!
+//! The look may keep too much, never too little: wildcards inside labels, IPv6
+//! entries, entries with a port and odd paths are always kept, and the
+//! matching that follows is the full one.
+
+use crate::reference::{Host, Reference, DOCKER_HUB_ALIASES};
+
+/// The registries one request's images are on, with the repository paths of
+/// the images on each.
+#[derive(Debug, Default)]
+pub struct Candidates<'r> {
+    hosts: Vec<HostImages<'r>>,
+}
+
+#[derive(Debug)]
+struct HostImages<'r> {
+    /// The name's first byte, lower-cased: most entries differ there.
+    first: u8,
+    /// As written in the image (compared case-insensitively).
+    name: &'r str,
+    /// The images' repository paths; `None` when any path is possible (mirror targets).
+    paths: Option<Vec<&'r str>>,
+}
+
+impl<'r> Candidates<'r> {
+    /// The hosts and paths of these images, and the hosts images are
+    /// rewritten to (by mirrors), under any path.
+    pub fn new<'i: 'r>(
+        images: impl IntoIterator<Item = &'r Reference<'i>>,
+        rewritten_to: impl IntoIterator<Item = Host<'r>>,
+    ) -> Self {
+        let mut out = Candidates::default();
+        for image in images {
+            out.add(image.domain.host, Some(&image.path));
+        }
+        for host in rewritten_to {
+            out.add(host, None);
+        }
+        out
+    }
+
+    fn add(&mut self, host: Host<'r>, path: Option<&'r str>) {
+        // IPv6 images are matched by IPv6 entries only, which are always kept.
+        let Host::Name(name) = host else {
+            return;
+        };
+        // Every spelling of Docker Hub names the same registry.
+        let names: &[&'r str] = if host.is_docker_hub() {
+            &DOCKER_HUB_ALIASES
+        } else {
+            &[name]
+        };
+        for &name in names {
+            let entry = match self
+                .hosts
+                .iter_mut()
+                .position(|h| h.name.eq_ignore_ascii_case(name))
+            {
+                Some(i) => &mut self.hosts[i],
+                None => {
+                    self.hosts.push(HostImages {
+                        first: name.as_bytes().first().map_or(0, u8::to_ascii_lowercase),
+                        name,
+                        paths: Some(Vec::new()),
+                    });
+                    let last = self.hosts.len() - 1;
+                    &mut self.hosts[last]
+                }
+            };
+            match (&mut entry.paths, path) {
+                (Some(paths), Some(path)) if !paths.contains(&path) => paths.push(path),
+                (paths, None) => *paths = None,
+                _ => {}
+            }
+        }
+    }
+
+    /// False only when the registry entry cannot match any of the images.
+    /// `may_have_glob` must be true when the entry contains `*` or `?`.
+    #[inline]
+    pub fn may_match(&self, entry: &str, may_have_glob: bool) -> bool {
+        let b = entry.as_bytes();
+        let Some(&first) = b.first() else {
+            return false;
+        };
+        if !may_have_glob && first != b'[' {
+            // The common case: an exact host, maybe with a port or a path.
+            let first = first.to_ascii_lowercase();
+            return self
+                .hosts
+                .iter()
+                .any(|h| h.first == first && h.covers(entry));
+        }
+        // Label globs and IPv6 addresses: rare, always parsed and matched.
+        let Some(domain) = b.strip_prefix(b"*.") else {
+            return true;
+        };
+        let domain = host_part(domain);
+        domain.iter().any(|&c| c == b'*' || c == b'?')
+            || self
+                .hosts
+                .iter()
+                .any(|h| is_subdomain(h.name.as_bytes(), domain))
+    }
+}
+
+impl HostImages<'_> {
+    /// True when an entry without wildcards names this host, and either no
+    /// path or one that may cover an image on it.
+    #[inline]
+    fn covers(&self, entry: &str) -> bool {
+        let b = entry.as_bytes();
+        let n = self.name.len();
+        // The entry's host ends where this name would (cheap, and most often false).
+        let after = match b.get(n) {
+            None if b.len() == n => None,
+            Some(&c) if c == b':' || c == b'/' => Some(c),
+            _ => return false,
+        };
+        if !b[..n].eq_ignore_ascii_case(self.name.as_bytes()) {
+            return false;
+        }
+        match after {
+            // A port: compared by the full match.
+            None | Some(b':') => true,
+            _ => path_may_match(entry.get(n + 1..).unwrap_or(""), self.paths.as_deref()),
+        }
+    }
+}
+
+/// The host of an entry (without `*.`): up to the first `:` or `/`.
+fn host_part(domain: &[u8]) -> &[u8] {
+    let end = domain
+        .iter()
+        .position(|&c| c == b'/' || c == b':')
+        .unwrap_or(domain.len());
+    &domain[..end]
+}
+
+/// True when `host` is a proper subdomain of `domain`, ignoring case.
+fn is_subdomain(host: &[u8], domain: &[u8]) -> bool {
+    host.len() > domain.len()
+        && host[host.len() - domain.len() - 1] == b'.'
+        && host[host.len() - domain.len()..].eq_ignore_ascii_case(domain)
+}
+
+/// False only when no image path starts with the entry's path, whole components.
+/// Paths the grammar refuses (empty, or ending in `/`) are kept, so the full
+/// parse reports them.
+fn path_may_match(prefix: &str, image_paths: Option<&[&str]>) -> bool {
+    let Some(paths) = image_paths else {
+        return true;
+    };
+    prefix.is_empty()
+        || prefix.ends_with('/')
+        || paths.iter().any(|p| {
+            p.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::parse;
+    use crate::registry::RegistryPattern;
+    use rstest::rstest;
+
+    fn candidates<'r>(images: &'r [Reference<'r>], mirror: Option<&'r str>) -> Candidates<'r> {
+        Candidates::new(images, mirror.map(Host::Name))
+    }
+
+    #[rstest]
+    #[case::same_host("ghcr.io", &["ghcr.io/acme/app"], true)]
+    #[case::other_host("quay.io", &["ghcr.io/acme/app"], false)]
+    #[case::host_case("GHCR.IO", &["ghcr.io/acme/app"], true)]
+    #[case::image_host_case("ghcr.io", &["GHCR.io/acme/app"], true)]
+    #[case::longer_host("ghcr.io.evil.example", &["ghcr.io/acme/app"], false)]
+    #[case::glued_host("ghcr.iox", &["ghcr.io/acme/app"], false)]
+    #[case::shorter_host("ghcr.i", &["ghcr.io/acme/app"], false)]
+    #[case::with_port("ghcr.io:443", &["ghcr.io/acme/app"], true)]
+    #[case::other_host_with_port("quay.io:443", &["ghcr.io/acme/app"], false)]
+    // Paths: whole components.
+    #[case::path("ghcr.io/acme", &["ghcr.io/acme/app"], true)]
+    #[case::path_is_repo("ghcr.io/acme/app", &["ghcr.io/acme/app"], true)]
+    #[case::path_other("ghcr.io/team-001/apps", &["ghcr.io/acme/app"], false)]
+    #[case::path_lookalike("ghcr.io/acme", &["ghcr.io/acme-evil/app"], false)]
+    #[case::path_longer("ghcr.io/acme/app/x", &["ghcr.io/acme/app"], false)]
+    #[case::path_of_second_image("ghcr.io/beta", &["ghcr.io/acme/app", "ghcr.io/beta/app"], true)]
+    #[case::path_empty_kept("ghcr.io/", &["ghcr.io/acme/app"], true)]
+    #[case::path_trailing_slash_kept("ghcr.io/acme/", &["ghcr.io/acme/app"], true)]
+    // Docker Hub: every spelling, and the library/ path the runtime adds.
+    #[case::hub_short_name("docker.io", &["nginx"], true)]
+    #[case::hub_alias_entry("index.docker.io", &["nginx"], true)]
+    #[case::hub_alias_image("docker.io", &["registry-1.docker.io/library/nginx"], true)]
+    #[case::hub_library("docker.io/library", &["nginx"], true)]
+    #[case::hub_user_path("docker.io/bitnami", &["nginx"], false)]
+    #[case::hub_alias_path("registry-1.docker.io/library", &["busybox:1"], true)]
+    #[case::hub_not_quay("docker.io", &["quay.io/x"], false)]
+    // Wildcards.
+    #[case::wildcard_sub("*.corp.example", &["eu.corp.example/x"], true)]
+    #[case::wildcard_sub_case("*.Corp.Example", &["EU.corp.example/x"], true)]
+    #[case::wildcard_bare("*.corp.example", &["corp.example/x"], false)]
+    #[case::wildcard_glued("*.corp.example", &["evilcorp.example/x"], false)]
+    #[case::wildcard_other("*.corp.example", &["ghcr.io/x"], false)]
+    #[case::wildcard_with_port("*.corp.example:5000", &["eu.corp.example:5000/x"], true)]
+    #[case::wildcard_then_glob("*.registry-?.corp.example", &["ghcr.io/x"], true)]
+    // Always kept.
+    #[case::label_glob("registry-?.corp.example", &["ghcr.io/x"], true)]
+    #[case::trailing_glob("docker.*", &["ghcr.io/x"], true)]
+    #[case::ipv6("[fd00::1]:5000", &["ghcr.io/x"], true)]
+    #[case::ipv6_image("[fd00::1]", &["[fd00::1]/x"], true)]
+    #[case::host_entry_ipv6_image("ghcr.io", &["[fd00::1]/x"], false)]
+    fn first_look(#[case] entry: &str, #[case] images: &[&str], #[case] expected: bool) {
+        let parsed: Vec<Reference> = images.iter().map(|i| parse(i).expect("image")).collect();
+        let glob = entry.contains(['*', '?']);
+        assert_eq!(candidates(&parsed, None).may_match(entry, glob), expected);
+    }
+
+    #[rstest]
+    #[case::any_path_on_target("harbor.corp.example/dockerhub", true)]
+    #[case::target_host("harbor.corp.example", true)]
+    #[case::not_target("quay.io", false)]
+    fn mirror_targets(#[case] entry: &str, #[case] expected: bool) {
+        let parsed = [parse("nginx").expect("image")];
+        let c = candidates(&parsed, Some("harbor.corp.example"));
+        assert_eq!(c.may_match(entry, false), expected);
+    }
+
+    /// The first look never drops an entry that matches: every pair below matches.
+    #[rstest]
+    #[case("registry.corp.example", "REGISTRY.Corp.Example:5000/app")]
+    #[case("docker.io", "busybox")]
+    #[case("docker.io/library", "index.docker.io/library/busybox")]
+    #[case("index.docker.io/library", "busybox")]
+    #[case("localhost:5000", "localhost:5000/app")]
+    #[case("[::1]", "[0:0:0:0:0:0:0:1]/x")]
+    #[case("ghcr.io/acme", "ghcr.io/acme/team/app:1")]
+    #[case("ghcr.io/acme", "ghcr.io/acme")]
+    #[case("*.mirror.corp.example", "a.b.mirror.corp.example/x")]
+    #[case("registry-*.corp.example", "registry-eu-1.corp.example/app")]
+    #[case("docker.*", "busybox")]
+    #[case("*.registry-?.corp.example", "eu.registry-1.corp.example/x")]
+    #[case(
+        "registry-?.corp.example:5000/team",
+        "registry-2.corp.example:5000/team/app"
+    )]
+    fn never_drops_a_match(#[case] entry: &str, #[case] image: &str) {
+        let pattern = RegistryPattern::parse(entry).expect("valid entry");
+        let image = [parse(image).expect("valid image")];
+        assert!(pattern.matches(&image[0]), "the case must match");
+        let glob = entry.contains(['*', '?']);
+        assert!(candidates(&image, None).may_match(entry, glob));
+    }
+}

@@ -1,0 +1,269 @@
+//! Settings lists kept as the raw JSON they arrived in, read by a byte scan.
+//!
+//! Settings arrive with every request, and a list of 1,000 registries would
+//! otherwise be deserialized string by string (UTF-8 checked, collected) on
+//! every call, although only the few entries naming the request's registries
+//! matter. An [`EntryList`] borrows the list's bytes; [`EntryList::select`]
+//! walks them once, finding each string's end eight bytes at a time, and hands
+//! out only the entries a filter keeps. Anything but a plain array of strings
+//! without escapes (a `\`, a control character, a number, a nested value) takes
+//! the full path instead: serde_json reads the whole list, so escapes are
+//! decoded and shape errors are worded as before.
+
+use std::cell::OnceCell;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+
+use crate::json::{describe_json_error, Text};
+
+/// A JSON list of strings, unread until asked for.
+pub struct EntryList<'a> {
+    raw: &'a RawValue,
+    /// The list as serde_json reads it, filled only when the scan gives up.
+    decoded: OnceCell<Result<Vec<Text<'a>>, String>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for EntryList<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(EntryList {
+            raw: <&'a RawValue>::deserialize(d)?,
+            decoded: OnceCell::new(),
+        })
+    }
+}
+
+impl fmt::Debug for EntryList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.raw.get())
+    }
+}
+
+impl<'a> EntryList<'a> {
+    /// True for `[]`; anything else (even a value of the wrong type) counts as set.
+    pub fn is_empty(&self) -> bool {
+        let b = self.raw.get().as_bytes();
+        let inner = skip_ws(b, 1);
+        b.first() == Some(&b'[') && b.get(inner) == Some(&b']')
+    }
+
+    /// The entries `keep` selects, with their positions in the list.
+    /// `keep(entry, may_have_glob)`: `may_have_glob` is true when the entry
+    /// may contain `*` or `?` (never false when it does).
+    ///
+    /// Fails only when the list is not a list of strings, with serde_json's words.
+    pub fn select(
+        &self,
+        mut keep: impl FnMut(&str, bool) -> bool,
+    ) -> Result<Vec<(usize, &str)>, String> {
+        let mut kept = Vec::new();
+        let scanned = scan(self.raw.get(), |i, entry, glob| {
+            if keep(entry, glob) {
+                kept.push((i, entry));
+            }
+        });
+        if scanned.is_some() {
+            return Ok(kept);
+        }
+        kept.clear();
+        let decoded = self.decoded.get_or_init(|| {
+            serde_json::from_slice::<Vec<Text>>(self.raw.get().as_bytes())
+                .map_err(|e| describe_json_error(&e))
+        });
+        for (i, Text(entry)) in decoded.as_ref().map_err(Clone::clone)?.iter().enumerate() {
+            if keep(entry, entry.contains(['*', '?'])) {
+                kept.push((i, &**entry));
+            }
+        }
+        Ok(kept)
+    }
+}
+
+/// Calls `each(index, string, may_have_glob)` for every string of a JSON array
+/// of plain strings, and returns `Some`. Returns `None` (having perhaps called
+/// `each` for some strings) on anything else: the caller must read it otherwise.
+fn scan<'r>(raw: &'r str, mut each: impl FnMut(usize, &'r str, bool)) -> Option<()> {
+    let b = raw.as_bytes();
+    if b.first() != Some(&b'[') {
+        return None;
+    }
+    let mut i = skip_ws(b, 1);
+    if b.get(i) == Some(&b']') {
+        return (skip_ws(b, i + 1) == b.len()).then_some(());
+    }
+    let mut n = 0;
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let start = i + 1;
+        let (len, glob) = plain_string_len(b.get(start..)?)?;
+        // The ends are ASCII quotes, so this slice is on char boundaries.
+        each(n, raw.get(start..start + len)?, glob);
+        n += 1;
+        i = skip_ws(b, start + len + 1);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b']') => return (skip_ws(b, i + 1) == b.len()).then_some(()),
+            _ => return None,
+        }
+    }
+}
+
+/// JSON's four whitespace bytes, skipped from `i`.
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+        i += 1;
+    }
+    i
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// A nonzero high bit in every byte of `x` equal to `c`, and maybe above one that is.
+#[inline]
+fn bytes_equal(x: u64, c: u8) -> u64 {
+    let y = x ^ (ONES * u64::from(c));
+    y.wrapping_sub(ONES) & !y & HIGHS
+}
+
+/// The length of the string that starts at `b[0]` (just after its opening quote),
+/// and whether it may contain `*` or `?`; `None` when it holds an escape or a
+/// control character, or has no closing quote.
+#[inline]
+fn plain_string_len(b: &[u8]) -> Option<(usize, bool)> {
+    let mut glob = false;
+    let mut i = 0;
+    loop {
+        // Eight bytes at a time up to the first byte below `-` (control
+        // characters, the quote, `*` and a few others), `?` or a backslash:
+        // host names and paths are letters, digits and `-.:/`. The lowest
+        // flagged byte is exact (false flags only appear above a true one).
+        let at = match b.get(i..i + 8).map(<[u8; 8]>::try_from) {
+            Some(Ok(word)) => {
+                let x = u64::from_le_bytes(word);
+                let special = (x.wrapping_sub(ONES * u64::from(b'-')) & !x & HIGHS)
+                    | bytes_equal(x, b'?')
+                    | bytes_equal(x, b'\\');
+                if special == 0 {
+                    i += 8;
+                    continue;
+                }
+                i + (special.trailing_zeros() / 8) as usize
+            }
+            // The last few bytes, one by one.
+            _ => i,
+        };
+        match *b.get(at)? {
+            b'"' => return Some((at, glob)),
+            b'\\' | 0..=0x1f => return None,
+            b'*' | b'?' => glob = true,
+            _ => {}
+        }
+        i = at + 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    fn list(json: &str) -> EntryList<'_> {
+        serde_json::from_str(json).expect("json")
+    }
+
+    /// Every entry the scan hands out, with its glob flag; `None` when it gives up.
+    fn scanned(json: &str) -> Option<Vec<(usize, String, bool)>> {
+        let mut out = Vec::new();
+        scan(json, |i, s, g| out.push((i, s.to_owned(), g)))?;
+        Some(out)
+    }
+
+    #[rstest]
+    #[case::empty("[]", Some(vec![]))]
+    #[case::empty_spaced("[ \n ]", Some(vec![]))]
+    #[case::one(r#"["ghcr.io"]"#, Some(vec![(0, "ghcr.io".into(), false)]))]
+    #[case::spaced(r#"[ "a" ,	"b"
+    ]"#, Some(vec![(0, "a".into(), false), (1, "b".into(), false)]))]
+    #[case::empty_string(r#"["", "x"]"#, Some(vec![(0, "".into(), false), (1, "x".into(), false)]))]
+    #[case::long(r#"["registry-0001.team1.corp.example:5000/team-001/apps"]"#, Some(vec![(0, "registry-0001.team1.corp.example:5000/team-001/apps".into(), false)]))]
+    #[case::glob_early(r#"["registry-?.corp.example.long.enough"]"#, Some(vec![(0, "registry-?.corp.example.long.enough".into(), true)]))]
+    #[case::glob_late(r#"["registry.corp.example.long.enough.x*"]"#, Some(vec![(0, "registry.corp.example.long.enough.x*".into(), true)]))]
+    #[case::glob_in_tail(r#"["a*"]"#, Some(vec![(0, "a*".into(), true)]))]
+    #[case::non_ascii(r#"["ghcr.io/é-team-long-enough", "x"]"#, Some(vec![(0, "ghcr.io/é-team-long-enough".into(), false), (1, "x".into(), false)]))]
+    // Escapes, other types and broken text: the scan gives up.
+    #[case::escape(r#"["ghcr.io\/acme"]"#, None)]
+    #[case::escape_late(r#"["a", "registry.corp.example\u002fteam"]"#, None)]
+    #[case::number("[5]", None)]
+    #[case::nested(r#"[["a"]]"#, None)]
+    #[case::null_item(r#"["a", null]"#, None)]
+    #[case::string("\"ghcr.io\"", None)]
+    #[case::object(r#"{"a": 1}"#, None)]
+    #[case::trailing_comma(r#"["a",]"#, None)]
+    #[case::control_char("[\"a\tb\"]", None)]
+    #[case::other_low_bytes(r#"["registry.corp.example, a (b) + c!", "ok"]"#, Some(vec![(0, "registry.corp.example, a (b) + c!".into(), false), (1, "ok".into(), false)]))]
+    #[case::control_char_late("[\"registry.corp.example/team\u{1}x\"]", None)]
+    #[case::escape_in_second_chunk(r#"["registry.\u002ecorp"]"#, None)]
+    #[case::quote_on_chunk_edge(r#"["1234567", "12345678", "123456789"]"#, Some(vec![(0, "1234567".into(), false), (1, "12345678".into(), false), (2, "123456789".into(), false)]))]
+    #[case::unclosed(r#"["abc"#, None)]
+    #[case::unclosed_long(r#"["abcdefghijklmnopqrstuvwxyz"#, None)]
+    fn scans(#[case] json: &str, #[case] expected: Option<Vec<(usize, String, bool)>>) {
+        assert_eq!(scanned(json), expected);
+    }
+
+    /// The fast path and serde_json read the same entries, and both select alike.
+    #[rstest]
+    #[case::plain(r#"["docker.io/library", "ghcr.io/acme", "registry.corp.example"]"#, &["docker.io/library", "ghcr.io/acme", "registry.corp.example"])]
+    #[case::escaped_slash(r#"["docker.io", "ghcr.io\/acme"]"#, &["docker.io", "ghcr.io/acme"])]
+    #[case::escaped_unicode(r#"["ghcr\u002eio", "quay.io"]"#, &["ghcr.io", "quay.io"])]
+    #[case::escaped_glob(r#"["registry-\u003f.corp.example"]"#, &["registry-?.corp.example"])]
+    #[case::globs(r#"["registry-?.corp.example", "*.mirror.corp.example", "[fd00::1]:5000"]"#, &["registry-?.corp.example", "*.mirror.corp.example", "[fd00::1]:5000"])]
+    fn selects_all(#[case] json: &str, #[case] expected: &[&str]) {
+        let l = list(json);
+        let all: Vec<&str> = l
+            .select(|_, _| true)
+            .expect("list")
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect();
+        assert_eq!(all, expected);
+        let serde: Vec<Text> = serde_json::from_str(json).expect("json");
+        assert_eq!(all, serde.iter().map(|t| &**t).collect::<Vec<_>>());
+        // The glob flag is never false for an entry with a wildcard, on either path.
+        l.select(|s, glob| {
+            assert!(glob || !s.contains(['*', '?']), "{s}");
+            false
+        })
+        .expect("list");
+    }
+
+    #[rstest]
+    #[case::keeps_positions(r#"["a.example", "b.example", "a.example/x"]"#, &[(0, "a.example"), (2, "a.example/x")])]
+    #[case::positions_after_fallback(r#"["b.example", "a.example\/x", "a.example"]"#, &[(1, "a.example/x"), (2, "a.example")])]
+    fn selects_some(#[case] json: &str, #[case] expected: &[(usize, &str)]) {
+        let l = list(json);
+        let kept = l.select(|s, _| s.starts_with("a.")).expect("list");
+        assert_eq!(kept, expected);
+    }
+
+    #[rstest]
+    #[case::string("\"ghcr.io\"", "invalid type: string \"ghcr.io\", expected a sequence")]
+    #[case::number("[5]", "invalid type: integer `5`, expected a string")]
+    #[case::nested(r#"["a", ["b"]]"#, "invalid type: sequence, expected a string")]
+    #[case::object(r#"{"allow": []}"#, "invalid type: map, expected a sequence")]
+    fn refuses_other_shapes(#[case] json: &str, #[case] message: &str) {
+        assert_eq!(list(json).select(|_, _| true), Err(message.to_owned()));
+    }
+
+    #[rstest]
+    #[case::empty("[]", true)]
+    #[case::empty_spaced("[ ]", true)]
+    #[case::one(r#"["a"]"#, false)]
+    #[case::wrong_type("\"a\"", false)]
+    fn empties(#[case] json: &str, #[case] expected: bool) {
+        assert_eq!(list(json).is_empty(), expected);
+    }
+}

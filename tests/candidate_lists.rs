@@ -1,0 +1,167 @@
+//! Per request, `validate` reads the registry lists by a byte scan and compiles
+//! only the entries that can match the request's images. Each row judges one
+//! Pod three ways: settings as written (the scan), the same settings with every
+//! `.` and `/` escaped (serde_json's full read, the scan gives up), and, for
+//! valid settings, every entry compiled and matched (no first look at all).
+//! All three must agree, and agree with the expected outcome.
+
+use registry_allowlist::reference::{self, Reference};
+use registry_allowlist::settings::{RawSettings, Rules};
+use registry_allowlist::validation::{judge, validate, Verdict};
+use rstest::rstest;
+use serde_json::json;
+
+fn pod(images: &[&str]) -> serde_json::Value {
+    let containers: Vec<_> = images
+        .iter()
+        .enumerate()
+        .map(|(i, image)| json!({"name": format!("c{i}"), "image": image}))
+        .collect();
+    json!({"uid": "1", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+           "operation": "CREATE", "object": {"spec": {"containers": containers}}})
+}
+
+/// "accept", "reject: c0, c2", "bad settings: ..." or "bad request: ...".
+fn through_validate(images: &[&str], settings: &str) -> String {
+    let payload = format!(r#"{{"request": {}, "settings": {settings}}}"#, pod(images));
+    // None of these settings pins digests: no registry is ever asked.
+    let mut no_lookup = |_: &[u8]| Err("no digest lookups here".to_owned());
+    match validate(payload.as_bytes(), &mut no_lookup) {
+        Verdict::Accept => "accept".to_owned(),
+        Verdict::Reject(findings) => {
+            let names: Vec<String> = findings.iter().map(|f| f.name.0.to_string()).collect();
+            format!("reject: {}", names.join(", "))
+        }
+        Verdict::BadSettings(why) => format!("bad settings: {why}"),
+        Verdict::BadRequest(why) => format!("bad request: {why}"),
+        Verdict::Mutate(_) => "mutate".to_owned(),
+        Verdict::Warn(..) => "warn".to_owned(),
+    }
+}
+
+/// Every entry compiled, each image judged against all of them.
+fn through_every_entry(images: &[&str], settings: &str) -> String {
+    let raw: RawSettings = serde_json::from_str(settings).expect("settings json");
+    let rules = match Rules::from_raw(&raw) {
+        Ok(rules) => rules,
+        Err(why) => return format!("bad settings: {why}"),
+    };
+    let refused: Vec<String> = images
+        .iter()
+        .enumerate()
+        .filter(|(_, image)| {
+            let parsed: Reference = reference::parse(image).expect("valid image");
+            !judge(&parsed, &rules).is_empty()
+        })
+        .map(|(i, _)| format!("c{i}"))
+        .collect();
+    if refused.is_empty() {
+        "accept".to_owned()
+    } else {
+        format!("reject: {}", refused.join(", "))
+    }
+}
+
+/// The settings with every `.` and `/` of every string escaped.
+fn escaped(settings: &str) -> String {
+    settings.replace('.', "\\u002e").replace('/', "\\/")
+}
+
+/// `n` entries that name other hosts, or other paths on the images' hosts.
+fn others(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| match i % 4 {
+            0 => format!("registry-{i:04}.team{}.corp.example", i % 37),
+            1 => format!("registry-{i:04}.corp.example:5000"),
+            2 => format!("ghcr.io/team-{i:03}/apps"),
+            _ => format!("*.mirror-{i:02}.corp.example"),
+        })
+        .collect()
+}
+
+fn allow(entries: &[&str]) -> String {
+    let mut all = others(300);
+    all.extend(entries.iter().map(|e| (*e).to_owned()));
+    json!({"registries": {"allow": all}}).to_string()
+}
+
+#[rstest]
+#[case::last_of_a_long_list(allow(&["ghcr.io/acme"]), &["ghcr.io/acme/app:1"], "accept")]
+#[case::not_in_a_long_list(allow(&["ghcr.io/acme"]), &["ghcr.io/beta/app:1", "ghcr.io/acme/app:1"], "reject: c0")]
+#[case::host_case(allow(&["GHCR.IO/acme"]), &["ghcr.io/acme/app:1"], "accept")]
+#[case::with_port(allow(&["localhost:5000"]), &["localhost:5000/app:1", "localhost:5001/app:1"], "reject: c1")]
+#[case::hub_aliases(allow(&["index.docker.io/library", "registry-1.docker.io/bitnami"]), &["nginx", "bitnami/redis:7", "docker.io/acme/x"], "reject: c2")]
+#[case::wildcard(allow(&["*.corp.example"]), &["eu.corp.example/x:1", "corp.example/x:1"], "reject: c1")]
+#[case::label_glob(allow(&["registry-?.corp.example"]), &["registry-1.corp.example/x:1", "registry-12.corp.example/x:1"], "reject: c1")]
+#[case::label_glob_last(allow(&["docker.*"]), &["busybox:1", "ghcr.io/x:1"], "reject: c1")]
+#[case::ipv6(allow(&["[fd00::1]:5000"]), &["[fd00:0::1]:5000/app:1", "[fd00::2]:5000/app:1"], "reject: c1")]
+#[case::reject_list(json!({"registries": {"allow": ["ghcr.io"], "reject": others(300).into_iter().chain(["ghcr.io/evil".to_owned()]).collect::<Vec<_>>()}}).to_string(), &["ghcr.io/evil/x:1", "ghcr.io/acme/x:1"], "reject: c0")]
+#[case::tags_and_images(json!({"tags": {"reject": ["latest", "*-rc*"]}, "images": {"allow": ["ghcr.io/acme/*"], "reject": ["ghcr.io/acme/bad"]}}).to_string(), &["ghcr.io/acme/app:1", "ghcr.io/acme/app:2-rc1", "ghcr.io/acme/bad:1", "ghcr.io/other:1"], "reject: c1, c2, c3")]
+#[case::empty_allow(json!({"registries": {"allow": []}, "tags": {"reject": ["latest"]}}).to_string(), &["quay.io/x:1", "quay.io/x"], "reject: c1")]
+fn scan_and_full_read_agree(
+    #[case] settings: String,
+    #[case] images: &[&str],
+    #[case] expected: &str,
+) {
+    assert_eq!(through_validate(images, &settings), expected, "scan");
+    assert_eq!(
+        through_validate(images, &escaped(&settings)),
+        expected,
+        "escaped"
+    );
+    assert_eq!(
+        through_every_entry(images, &settings),
+        expected,
+        "every entry"
+    );
+}
+
+/// An invalid entry that could match the request's images fails the request;
+/// one that names other registries or paths is skipped (validate_settings
+/// refuses both when the policy is loaded).
+#[rstest]
+#[case::candidate_bad_port(allow(&["ghcr.io:http"]), &["ghcr.io/acme/app:1"], "bad settings: registries.allow[300] \"ghcr.io:http\": \"http\" is not a port number (1-65535)")]
+#[case::candidate_empty_path(allow(&["ghcr.io/"]), &["ghcr.io/acme/app:1"], "bad settings: registries.allow[300] \"ghcr.io/\": empty path component")]
+#[case::candidate_glob_always(allow(&["ghcr.io", "registry_?.corp.example"]), &["ghcr.io/acme/app:1"], "bad settings: registries.allow[301] \"registry_?.corp.example\": '_' never appears in a host name, so this entry matches nothing")]
+#[case::candidate_glob_path(allow(&["ghcr.io", "quay.io/acm?"]), &["ghcr.io/acme/app:1"], "bad settings: registries.allow[301] \"quay.io/acm?\": a wildcard in a registry entry stays inside host labels; for repositories use images.allow or images.reject, like ghcr.io/acme/*")]
+#[case::other_host_skipped(allow(&["ghcr.io", "quay.io:http"]), &["ghcr.io/acme/app:1"], "accept")]
+#[case::other_path_skipped(allow(&["ghcr.io", "ghcr.io/Beta"]), &["ghcr.io/acme/app:1"], "accept")]
+fn invalid_entries(#[case] settings: String, #[case] images: &[&str], #[case] expected: &str) {
+    assert_eq!(through_validate(images, &settings), expected, "scan");
+    assert_eq!(
+        through_validate(images, &escaped(&settings)),
+        expected,
+        "escaped"
+    );
+    assert!(through_every_entry(images, &settings).starts_with("bad settings: "));
+}
+
+/// Lists of the wrong shape are named, on every path; nothing panics.
+#[rstest]
+#[case::string(
+    r#"{"registries": {"allow": "ghcr.io"}}"#,
+    "bad settings: invalid type: string \"ghcr.io\", expected a sequence"
+)]
+#[case::number_item(
+    r#"{"registries": {"reject": ["ghcr.io", 5]}}"#,
+    "bad settings: invalid type: integer `5`, expected a string"
+)]
+#[case::nested(
+    r#"{"tags": {"reject": [["latest"]]}}"#,
+    "bad settings: invalid type: sequence, expected a string"
+)]
+#[case::object(
+    r#"{"images": {"allow": {"a": 1}}}"#,
+    "bad settings: invalid type: map, expected a sequence"
+)]
+#[case::null_list(r#"{"registries": {"allow": null, "reject": ["quay.io"]}}"#, "accept")]
+#[case::not_a_list_elsewhere(
+    r#"{"requireDigest": "yes"}"#,
+    "bad request: invalid type: string \"yes\", expected a boolean"
+)]
+fn list_shapes(#[case] settings: &str, #[case] expected: &str) {
+    assert_eq!(
+        through_validate(&["ghcr.io/acme/app:1"], settings),
+        expected
+    );
+}
