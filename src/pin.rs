@@ -118,8 +118,13 @@ pub fn old_images<'a>(containers: &'a [ContainerImage<'a>]) -> Vec<(&'a str, Ref
 /// The host call, in the guest.
 #[cfg(target_arch = "wasm32")]
 pub fn host_lookup(payload: &[u8]) -> Result<Vec<u8>, String> {
-    wapc_guest::host_call("kubewarden", "oci", "v1/manifest_digest", payload)
-        .map_err(|e| e.to_string())
+    wapc_guest::host_call("kubewarden", "oci", "v1/manifest_digest", payload).map_err(|e| {
+        // wapc-guest puts "Host error: " before the host's own words.
+        let text = e.to_string();
+        text.strip_prefix("Host error: ")
+            .unwrap_or(&text)
+            .to_owned()
+    })
 }
 
 /// Outside a waPC host there is no registry to ask.
