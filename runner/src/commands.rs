@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use kwrunner::metadata::Metadata;
-use kwrunner::{annotate, inspect, oci, scaffold};
+use kwrunner::{annotate, inspect, oci, scaffold, settings, Settings};
 
 /// Arguments of `annotate`, as `kwctl annotate` names them.
 #[derive(Args)]
@@ -305,6 +305,37 @@ pub fn pull(args: &PullArgs) -> Result<()> {
         pulled.layer_digest,
         path.display()
     ))
+}
+
+/// Settings from `--settings-path` (checked first, as kwctl does), else
+/// `--settings-json`, else none; shared by `run` and `scan`.
+pub fn read_settings(path: Option<&Path>, json: Option<&str>) -> Result<Settings> {
+    match (path, json) {
+        (Some(path), _) => settings::from_path(path),
+        (None, Some(json)) => settings::from_json(json),
+        (None, None) => Ok(Settings::new()),
+    }
+}
+
+/// The local file to run: `module` itself, or where a `registry://` module
+/// is in the store (pulled there first when it is not); shared by `run` and `scan`.
+pub fn local_module(
+    module: &Path,
+    store_path: Option<&Path>,
+    access: &AccessArgs,
+) -> Result<PathBuf> {
+    let Some(uri) = module.to_str().filter(|m| m.starts_with(oci::SCHEME)) else {
+        return Ok(module.to_path_buf());
+    };
+    let store = store(store_path)?;
+    oci::resolve_module(uri, &access.access_for(uri)?, &store)
+        .map_err(|e| anyhow!("Cannot fetch policy module {uri}: {e:#}"))
+}
+
+/// What kwctl prints on stderr when the policy refuses its settings.
+pub fn invalid_settings_error(message: &str) -> String {
+    // As kwctl 1.36 prints it: the policy's message, plain.
+    format!("Error: Provided settings are not valid: {message}")
 }
 
 /// The store given, or the default one.

@@ -6,6 +6,7 @@
 //! file, bad JSON, module that does not load, bad command line).
 //! The publishing subcommands (`annotate`, `inspect`, `scaffold`, `push`,
 //! `pull`) exit 0 when they did their work and 2 when they could not.
+//! `scan` exits 0, 1 when it refused an object, 2 on bad input (see `scan_command`).
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -16,11 +17,10 @@ use anyhow::{anyhow, Result};
 use clap::{Args, Parser, Subcommand};
 use kwrunner::capabilities::AllowList;
 use kwrunner::host::Host;
-use kwrunner::{
-    oci, session, settings, AdmissionRequest, Options, Policy, Settings, ValidateRequest,
-};
+use kwrunner::{session, AdmissionRequest, Options, Policy, Settings, ValidateRequest};
 
 mod commands;
+mod scan_command;
 
 #[derive(Parser)]
 #[command(
@@ -54,6 +54,8 @@ enum Command {
     Push(commands::PushArgs),
     /// Fetch a module from an OCI registry, by tag or digest, into the store
     Pull(commands::PullArgs),
+    /// Check rendered manifests: every object through the policy, a verdict per object
+    Scan(scan_command::ScanArgs),
 }
 
 /// Arguments of `run`, named as `kwctl run` names them.
@@ -126,12 +128,13 @@ fn main() -> ExitCode {
         Command::Scaffold(command) => commands::scaffold(command).map_err(Failure::Setup),
         Command::Push(args) => commands::push(args).map_err(Failure::Setup),
         Command::Pull(args) => commands::pull(args).map_err(Failure::Setup),
+        // `scan` has its own exit statuses (1: something refused, 2: bad input or settings).
+        Command::Scan(args) => return scan_command::scan(args, cli.verbose),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::InvalidSettings(message)) => {
-            // As kwctl 1.36 prints it: the policy's message, plain.
-            eprintln!("Error: Provided settings are not valid: {message}");
+            eprintln!("{}", commands::invalid_settings_error(&message));
             ExitCode::from(1)
         }
         Err(Failure::Setup(e)) => {
@@ -198,12 +201,7 @@ fn host_for(args: &RunArgs, verbose: bool) -> Result<Host> {
 /// The local file to run: the module argument, or where a `registry://`
 /// module is in the store (pulled there first when it is not).
 fn resolve_module(args: &RunArgs) -> Result<PathBuf> {
-    let Some(uri) = args.module.to_str().filter(|m| m.starts_with(oci::SCHEME)) else {
-        return Ok(args.module.clone());
-    };
-    let store = commands::store(args.store_path.as_deref())?;
-    oci::resolve_module(uri, &args.access.access_for(uri)?, &store)
-        .map_err(|e| anyhow!("Cannot fetch policy module {uri}: {e:#}"))
+    commands::local_module(&args.module, args.store_path.as_deref(), &args.access)
 }
 
 /// Joins a multi-line message (WAT parse errors show source excerpts) into one line.
@@ -234,9 +232,5 @@ fn read_request(path: &str) -> Result<serde_json::Value> {
 /// Settings from `--settings-path` (checked first, as kwctl does), else
 /// `--settings-json`, else none.
 fn read_settings(args: &RunArgs) -> Result<Settings> {
-    match (&args.settings_path, &args.settings_json) {
-        (Some(path), _) => settings::from_path(path),
-        (None, Some(json)) => settings::from_json(json),
-        (None, None) => Ok(Settings::new()),
-    }
+    commands::read_settings(args.settings_path.as_deref(), args.settings_json.as_deref())
 }
