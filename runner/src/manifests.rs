@@ -10,7 +10,8 @@
 //! block scalar, so this cannot cut a document in two), so that every
 //! document has its line and a syntax error in one document does not hide
 //! the ones after it. Duplicate keys are refused, as `kubectl` does: which of
-//! two `image` keys the cluster would get is not something to guess.
+//! two `image` keys the cluster would get is not something to guess; so are
+//! YAML merge keys (`<<`), which kubectl would merge and serde_yaml does not.
 //! Empty documents are skipped; `kind: List` (and `<Kind>List`) documents
 //! are expanded into their items.
 
@@ -397,6 +398,14 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
+            if key == "<<" {
+                // kubectl's YAML library merges these; serde_yaml keeps them
+                // as a key, which would hide the merged fields (an image)
+                // from the policy. Refuse rather than judge something else.
+                return Err(de::Error::custom(
+                    "YAML merge keys (<<) are not supported: expand them first",
+                ));
+            }
             let Strict(value) = map.next_value()?;
             if object.contains_key(&key) {
                 return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
@@ -554,6 +563,8 @@ mod tests {
     #[case::bad_indentation("---\nkind: Pod\nspec:\n  a: 1\n b: 2\n", vec![(2, Err(5))])]
     // The line of the mapping holding the duplicate, which the message names.
     #[case::duplicate_key("a: 1\nb:\n  image: x\n  image: y\n", vec![(1, Err(3))])]
+    #[case::merge_key_refused("base: &base\n  image: evil.example/x\nspec:\n  containers:\n    - <<: *base\n      name: a\n", vec![(1, Err(5))])]
+    #[case::aliases_expanded("a: &img nginx:1\nb: *img\n", vec![(1, Ok(json!({"a": "nginx:1", "b": "nginx:1"})))])]
     #[case::tab_indentation("a:\n\tb: 1\n", vec![(1, Err(2))])]
     #[case::json_stream("{\"a\": 1}\n{\n  \"b\": 2\n}\n", vec![(1, Ok(json!({"a": 1}))), (2, Ok(json!({"b": 2})))])]
     #[case::json_pretty_after_blank_lines("\n\n{\n  \"a\": [1, 2]\n}\n", vec![(3, Ok(json!({"a": [1, 2]})))])]
