@@ -37,7 +37,7 @@ struct Cli {
     command: Command,
 }
 
-/// The subcommands: `run`, and publishing with `annotate`, `inspect`,
+/// The subcommands: `run`, `scan` (see `scan_command`), and publishing with `annotate`, `inspect`,
 /// `scaffold`, `push` and `pull` (see `commands`).
 #[derive(Subcommand)]
 enum Command {
