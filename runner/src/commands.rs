@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
+use kwrunner::capabilities::AllowList;
+use kwrunner::host::Host;
 use kwrunner::metadata::Metadata;
-use kwrunner::{annotate, inspect, oci, scaffold, settings, Settings};
+use kwrunner::{annotate, inspect, oci, scaffold, session, settings, Settings};
 
 /// Arguments of `annotate`, as `kwctl annotate` names them.
 #[derive(Args)]
@@ -127,6 +129,59 @@ impl AccessArgs {
         match &self.sources_path {
             Some(path) => access.with_sources_file(path),
             None => Ok(access),
+        }
+    }
+}
+
+/// How the policy's host capability calls are answered, shared by `run` and `scan`.
+#[derive(Args)]
+pub struct HostArgs {
+    /// Host capability the policy may use, e.g. 'oci/v1/manifest_digest', 'oci/*' or '*'; repeatable
+    #[arg(
+        long = "allowed-host-capabilities",
+        value_name = "PATTERN",
+        default_value = "*"
+    )]
+    allowed_host_capabilities: Vec<String>,
+
+    /// Record every host capability exchange to this kwctl session file
+    #[arg(long = "record-host-capabilities-interactions", value_name = "FILE")]
+    record_host_capabilities: Option<PathBuf>,
+
+    /// Answer host capability calls from this kwctl session file, contacting nothing
+    #[arg(
+        long = "replay-host-capabilities-interactions",
+        value_name = "FILE",
+        conflicts_with = "record_host_capabilities"
+    )]
+    replay_host_capabilities: Option<PathBuf>,
+}
+
+impl HostArgs {
+    /// The host capabilities offered: the granted ones, registries reached
+    /// as for the module, live or from a session file.
+    pub fn host(&self, access: &AccessArgs, module: &Path, verbose: bool) -> Result<Host> {
+        let allowed = AllowList::parse(&self.allowed_host_capabilities)
+            .map_err(|e| anyhow!("invalid --allowed-host-capabilities: {e}"))?;
+        let access = access.access_for(&module.to_string_lossy())?;
+        let host = Host::new(verbose).with_allowed(allowed).with_access(access);
+        Ok(
+            match (
+                &self.record_host_capabilities,
+                &self.replay_host_capabilities,
+            ) {
+                (Some(_), _) => host.recording(),
+                (None, Some(path)) => host.replaying(session::read(path)?),
+                (None, None) => host,
+            },
+        )
+    }
+
+    /// Writes the session file when recording was asked for.
+    pub fn save_recording(&self, host: &Host) -> Result<()> {
+        match &self.record_host_capabilities {
+            Some(path) => session::write(path, &host.recorded()?),
+            None => Ok(()),
         }
     }
 }

@@ -15,9 +15,7 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Result};
 use clap::{Args, Parser, Subcommand};
-use kwrunner::capabilities::AllowList;
-use kwrunner::host::Host;
-use kwrunner::{session, AdmissionRequest, Options, Policy, Settings, ValidateRequest};
+use kwrunner::{AdmissionRequest, Options, Policy, Settings, ValidateRequest};
 
 mod commands;
 mod scan_command;
@@ -80,25 +78,8 @@ struct RunArgs {
     #[command(flatten)]
     access: commands::AccessArgs,
 
-    /// Host capability the policy may use, e.g. 'oci/v1/manifest_digest', 'oci/*' or '*'; repeatable
-    #[arg(
-        long = "allowed-host-capabilities",
-        value_name = "PATTERN",
-        default_value = "*"
-    )]
-    allowed_host_capabilities: Vec<String>,
-
-    /// Record every host capability exchange to this kwctl session file
-    #[arg(long = "record-host-capabilities-interactions", value_name = "FILE")]
-    record_host_capabilities: Option<PathBuf>,
-
-    /// Answer host capability calls from this kwctl session file, contacting nothing
-    #[arg(
-        long = "replay-host-capabilities-interactions",
-        value_name = "FILE",
-        conflicts_with = "record_host_capabilities"
-    )]
-    replay_host_capabilities: Option<PathBuf>,
+    #[command(flatten)]
+    host: commands::HostArgs,
 
     /// Policy module (.wasm, or .wat text), or registry://host[:port]/path:tag (or @sha256:...)
     #[arg(value_name = "MODULE")]
@@ -154,7 +135,7 @@ fn run(args: &RunArgs, verbose: bool) -> Result<(), Failure> {
         verbose,
         ..Options::default()
     };
-    let host = Arc::new(host_for(args, verbose)?);
+    let host = Arc::new(args.host.host(&args.access, &args.module, verbose)?);
     let policy = Policy::with_host(&module, options, Arc::clone(&host))
         .map_err(|e| anyhow!("Cannot load policy module {}: {e:#}", args.module.display()))?;
     let mut instance = policy.instance()?;
@@ -168,34 +149,13 @@ fn run(args: &RunArgs, verbose: bool) -> Result<(), Failure> {
     }
 
     let response = instance.validate_request(&request);
-    if let Some(path) = &args.record_host_capabilities {
-        session::write(path, &host.recorded()?)?;
-    }
+    args.host.save_recording(&host)?;
     let line = serde_json::to_string(&response).map_err(anyhow::Error::from)?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{line}")
         .and_then(|()| stdout.flush())
         .map_err(|e| anyhow!("Cannot write the response: {e}"))?;
     Ok(())
-}
-
-/// The host capabilities `run` offers: the granted ones, registries reached
-/// as for the module, live or from a session file.
-fn host_for(args: &RunArgs, verbose: bool) -> Result<Host> {
-    let allowed = AllowList::parse(&args.allowed_host_capabilities)
-        .map_err(|e| anyhow!("invalid --allowed-host-capabilities: {e}"))?;
-    let access = args.access.access_for(&args.module.to_string_lossy())?;
-    let host = Host::new(verbose).with_allowed(allowed).with_access(access);
-    Ok(
-        match (
-            &args.record_host_capabilities,
-            &args.replay_host_capabilities,
-        ) {
-            (Some(_), _) => host.recording(),
-            (None, Some(path)) => host.replaying(session::read(path)?),
-            (None, None) => host,
-        },
-    )
 }
 
 /// The local file to run: the module argument, or where a `registry://`

@@ -9,9 +9,11 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{anyhow, Result};
 use clap::{Args, ValueEnum};
+use kwrunner::host::Host;
 use kwrunner::scan::{Scanner, SetupError};
 use kwrunner::{manifests, scan_report, Options, Policy};
 
@@ -28,7 +30,7 @@ pub enum ScanOutput {
     Junit,
 }
 
-/// Arguments of `scan`; settings and registry flags as `run` names them,
+/// Arguments of `scan`; settings, registry and host capability flags as `run` names them,
 /// `-f` as kubectl and kwctl name it.
 #[derive(Args)]
 pub struct ScanArgs {
@@ -64,6 +66,9 @@ pub struct ScanArgs {
     #[command(flatten)]
     access: commands::AccessArgs,
 
+    #[command(flatten)]
+    host: commands::HostArgs,
+
     /// Policy module (.wasm, or .wat text), or registry://host[:port]/path:tag (or @sha256:...)
     #[arg(value_name = "MODULE")]
     module: PathBuf,
@@ -88,10 +93,16 @@ fn scan_and_print(args: &ScanArgs, verbose: bool) -> Result<u8, SetupError> {
     let settings =
         commands::read_settings(args.settings_path.as_deref(), args.settings_json.as_deref())
             .map_err(SetupError::Other)?;
-    let policy = load_policy(args, verbose).map_err(SetupError::Other)?;
+    let host = Arc::new(
+        args.host
+            .host(&args.access, &args.module, verbose)
+            .map_err(SetupError::Other)?,
+    );
+    let policy = load_policy(args, verbose, Arc::clone(&host)).map_err(SetupError::Other)?;
     let mut scanner = Scanner::new(&policy, settings, &args.namespace)?;
     let sources = manifests::read_inputs(&args.filenames, &mut std::io::stdin().lock());
     let report = scanner.scan(&sources);
+    args.host.save_recording(&host).map_err(SetupError::Other)?;
     let out = match args.output {
         ScanOutput::Text => scan_report::text(&report),
         ScanOutput::Json => format!("{:#}\n", scan_report::json(&report)),
@@ -106,7 +117,7 @@ fn scan_and_print(args: &ScanArgs, verbose: bool) -> Result<u8, SetupError> {
 }
 
 /// Compiles the module once (pulled first when it is a registry:// one).
-fn load_policy(args: &ScanArgs, verbose: bool) -> Result<Policy> {
+fn load_policy(args: &ScanArgs, verbose: bool, host: Arc<Host>) -> Result<Policy> {
     let path = commands::local_module(&args.module, args.store_path.as_deref(), &args.access)?;
     let module = std::fs::read(&path)
         .map_err(|e| anyhow!("Cannot read policy module {}: {e}", args.module.display()))?;
@@ -114,6 +125,6 @@ fn load_policy(args: &ScanArgs, verbose: bool) -> Result<Policy> {
         verbose,
         ..Options::default()
     };
-    Policy::with_options(&module, options)
+    Policy::with_host(&module, options, host)
         .map_err(|e| anyhow!("Cannot load policy module {}: {e:#}", args.module.display()))
 }

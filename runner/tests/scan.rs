@@ -323,3 +323,40 @@ fn json_output_has_one_record_per_object() {
         })
     );
 }
+
+const PIN: &str = r#"{"registries": {"allow": ["docker.io/library"]}, "pinDigests": true}"#;
+
+/// Host capabilities as `run` serves them: granted or not, live or replayed.
+#[rstest]
+#[case::replayed_digest_pins_the_image(
+    &["--replay-host-capabilities-interactions", "test_data/scan/pin-session.yml"],
+    0,
+    "test_data/scan/dir/statefulset.yaml:1: StatefulSet default/db: mutated: postgres:16.4 -> postgres:16.4@sha256:7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa\nscanned 1 object: 0 admitted, 0 refused, 1 mutated\n"
+)]
+#[case::capability_not_granted(
+    &["--allowed-host-capabilities", "kubernetes/*"],
+    1,
+    "test_data/scan/dir/statefulset.yaml:1: StatefulSet default/db: container \"postgres\" image \"postgres:16.4\": digest lookup failed: Policy has not been granted access to the 'oci/v1/manifest_digest' host capability. The violation has been reported.\nscanned 1 object: 0 admitted, 1 refused, 0 mutated\n"
+)]
+fn host_capability_flags_as_run(#[case] flags: &[&str], #[case] status: i32, #[case] stdout: &str) {
+    let policy = policy_path();
+    let run = kwrunner_scan(
+        &[
+            &[
+                "--settings-json",
+                PIN,
+                "-f",
+                "test_data/scan/dir/statefulset.yaml",
+            ][..],
+            flags,
+            &[policy.to_str().expect("utf-8 path")],
+        ]
+        .concat(),
+        "",
+    );
+    assert_eq!(
+        (run.status, run.stdout.as_str()),
+        (status, stdout),
+        "{run:?}"
+    );
+}
