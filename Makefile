@@ -50,7 +50,7 @@ integration-tests: policy.wasm floors
 	cargo test --profile host -p kwrunner
 
 e2e-tests: test-setup policy.wasm runner
-	KWCTL=$(KWCTL) bats e2e.bats
+	KWCTL=$(KWCTL) KWRUNNER=$(CURDIR)/$(RUNNER) bats e2e.bats
 
 # Digest pinning against local docker-registry instances (test_data/registry.bash).
 e2e-pin-tests: test-setup oci-setup policy.wasm runner

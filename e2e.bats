@@ -371,3 +371,157 @@ assert_patch() {
   evaluate test_data/pod_creation.json '{"registries": {"allow": ["harbor.corp.example"]}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example/hub"}, {"from": "harbor.corp.example", "to": "registry.corp.example"}]}'
   assert_invalid_settings 'mirrors[0].to "harbor.corp.example/hub": images rewritten there would be rewritten again by mirrors[1].from "harbor.corp.example"'
 }
+
+# --- kwrunner scan: rendered manifests (issue 11) ------------------------------------
+# `scan` is the runner's own command (kwctl has none), so these cases always
+# run the runner: KWRUNNER, which `make e2e-tests` sets.
+
+KWRUNNER="${KWRUNNER:-target/host/kwrunner}"
+EVIL_BUSYBOX='container "shell" image "docker.io.evil.example/library/busybox:1.36": registries not allowed: docker.io.evil.example'
+
+# scan ARGS...: kwrunner scan with the example settings and the policy.
+scan() {
+  run --separate-stderr "$KWRUNNER" scan --settings-path examples/settings.yaml "$@" "$POLICY"
+}
+
+# assert_lines EXIT LINE...: that exit status and exactly these lines on stdout.
+assert_lines() {
+  local want_status="$1"
+  shift
+  [ "$status" -eq "$want_status" ] || { echo "exit $status, wanted $want_status: $output $stderr"; return 1; }
+  local want
+  want="$(printf '%s\n' "$@")"
+  [ "$output" = "$want" ] || { printf 'got:\n%s\nwanted:\n%s\n' "$output" "$want"; return 1; }
+}
+
+# xml_well_formed FILE: parsed by a real XML parser.
+xml_well_formed() {
+  if command -v python3 >/dev/null; then
+    python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$1"
+  elif command -v xmllint >/dev/null; then
+    xmllint --noout "$1"
+  else
+    echo "need python3 or xmllint to check the JUnit XML"
+    return 1
+  fi
+}
+
+@test "scan: a multi-document file, admitted Deployment and Service, refused Pod at its line" {
+  scan -f test_data/scan/app.yaml
+  assert_lines 1 \
+    "test_data/scan/app.yaml:39: Pod default/debug: $EVIL_BUSYBOX" \
+    "scanned 3 objects: 2 admitted, 1 refused, 0 mutated"
+  scan -o json -f test_data/scan/app.yaml
+  [ "$(jq -r '.results[] | "\(.line) \(.kind) \(.namespace)/\(.name) \(.result)"' <<<"$output")" = \
+    "$(printf '%s\n' '5 Deployment shop/web admitted' '27 Service shop/web admitted' '39 Pod default/debug refused')" ]
+}
+
+@test "scan: a directory, recursively, only .yaml .yml .json files" {
+  scan -f test_data/scan/dir
+  assert_lines 1 \
+    'test_data/scan/dir/nested/cronjob.json:1: CronJob ops/report: container "report" image "quay.io/acme/report:1.0": registries not allowed: quay.io' \
+    "scanned 3 objects: 2 admitted, 1 refused, 0 mutated"
+}
+
+@test "scan: stdin, as from helm template" {
+  scan -f - <test_data/scan/app.yaml
+  assert_lines 1 \
+    "<stdin>:39: Pod default/debug: $EVIL_BUSYBOX" \
+    "scanned 3 objects: 2 admitted, 1 refused, 0 mutated"
+}
+
+@test "scan: several -f, nothing refused exits 0" {
+  scan -f test_data/scan/dir/configmap.yml -f test_data/scan/dir/statefulset.yaml
+  assert_lines 0 "scanned 2 objects: 2 admitted, 0 refused, 0 mutated"
+}
+
+@test "scan: the items of a List, each judged" {
+  scan -f test_data/scan/list.yaml
+  assert_lines 1 \
+    'test_data/scan/list.yaml:2: Pod shop/scratch (items[1]): container "scratch" image "busybox": tags not allowed: latest' \
+    "scanned 2 objects: 1 admitted, 1 refused, 0 mutated"
+}
+
+@test "scan: a mirror rewrite is shown as mutated, with the images it rewrites" {
+  run --separate-stderr "$KWRUNNER" scan --settings-path test_data/scan/mirror-settings.yaml \
+    -f test_data/scan/app.yaml "$POLICY"
+  assert_lines 1 \
+    "test_data/scan/app.yaml:5: Deployment shop/web: mutated: nginx:1.27.0 -> harbor.corp.example/dockerhub/library/nginx:1.27.0" \
+    "test_data/scan/app.yaml:39: Pod default/debug: $EVIL_BUSYBOX" \
+    "scanned 3 objects: 1 admitted, 1 refused, 1 mutated"
+  run --separate-stderr "$KWRUNNER" scan --settings-path test_data/scan/mirror-settings.yaml \
+    -f test_data/scan/dir/statefulset.yaml "$POLICY"
+  assert_lines 0 \
+    "test_data/scan/dir/statefulset.yaml:1: StatefulSet default/db: mutated: postgres:16.4 -> harbor.corp.example/dockerhub/library/postgres:16.4" \
+    "scanned 1 object: 0 admitted, 0 refused, 1 mutated"
+}
+
+@test "scan: --output json, one record per object" {
+  scan -o json -f test_data/scan/app.yaml -f test_data/scan/list.yaml
+  [ "$status" -eq 1 ] || { echo "exit $status: $stderr"; return 1; }
+  [ "$(jq -c '.summary | [.scanned, .admitted, .refused, .mutated, .errors]' <<<"$output")" = '[5,3,2,0,0]' ]
+  [ "$(jq -r '.results | length' <<<"$output")" = 5 ]
+  [ "$(jq -r '.results[2].message' <<<"$output")" = "$EVIL_BUSYBOX" ]
+  [ "$(jq -c '.results[4] | [.file, .line, .item, .kind, .name, .result]' <<<"$output")" = \
+    '["test_data/scan/list.yaml",2,1,"Pod","scratch","refused"]' ]
+}
+
+@test "scan: --output junit is well-formed XML, a test case per object, a failure per refusal" {
+  local xml="$BATS_TEST_TMPDIR/scan.xml"
+  scan -o junit -f test_data/scan/app.yaml -f test_data/scan/junit-escaping.yaml
+  [ "$status" -eq 1 ] || { echo "exit $status: $stderr"; return 1; }
+  printf '%s\n' "$output" >"$xml"
+  xml_well_formed "$xml"
+  # What a JUnit reader sees: counts, names, and the unescaped message.
+  run python3 - "$xml" <<'PY'
+import sys, xml.dom.minidom
+doc = xml.dom.minidom.parse(sys.argv[1])
+root = doc.documentElement
+print(root.tagName, root.getAttribute("tests"), root.getAttribute("failures"), root.getAttribute("errors"))
+for case in doc.getElementsByTagName("testcase"):
+    failures = case.getElementsByTagName("failure")
+    print(case.getAttribute("classname"), case.getAttribute("name"), "|",
+          failures[0].getAttribute("message") if failures else "passed")
+PY
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  # The escaped message reads back exactly as the JSON report gives it.
+  local refusal
+  refusal="$("$KWRUNNER" scan --settings-path examples/settings.yaml -o json \
+    -f test_data/scan/junit-escaping.yaml "$POLICY" | jq -r '.results[0].message')"
+  [[ "$refusal" == *'container "<main>" image "evil.example/it'*"s:1"* ]] || { echo "json: $refusal"; return 1; }
+  local want
+  want="$(printf '%s\n' \
+    'testsuites 4 2 0' \
+    'test_data/scan/app.yaml line 5: Deployment shop/web | passed' \
+    'test_data/scan/app.yaml line 27: Service shop/web | passed' \
+    "test_data/scan/app.yaml line 39: Pod default/debug | $EVIL_BUSYBOX" \
+    "test_data/scan/junit-escaping.yaml line 2: Pod x&y/a-b | $refusal")"
+  [ "$output" = "$want" ] || { printf 'got:\n%s\nwanted:\n%s\n' "$output" "$want"; return 1; }
+}
+
+@test "scan: a YAML syntax error names file and line, exit 2, the other documents still judged" {
+  scan -f test_data/scan/broken.yaml
+  [ "$status" -eq 2 ] || { echo "exit $status: $output"; return 1; }
+  [[ "${lines[0]}" == "test_data/scan/broken.yaml:14: error: YAML syntax error: "*"line 14"* ]] || { echo "$output"; return 1; }
+  [ "${lines[1]}" = "test_data/scan/broken.yaml:17: error: no apiVersion: not a Kubernetes object" ]
+  [ "${lines[2]}" = 'test_data/scan/broken.yaml:20: Pod default/last: container "app" image "evil.example/app:1": registries not allowed: evil.example' ]
+  [ "${lines[3]}" = "scanned 2 objects: 1 admitted, 1 refused, 0 mutated, 2 errors" ]
+  [ "${#lines[@]}" -eq 4 ]
+}
+
+@test "scan: invalid settings stop with kwctl's message, exit 2, nothing scanned" {
+  run --separate-stderr "$KWRUNNER" scan --settings-json '{"registry": ["docker.io"]}' \
+    -f test_data/scan/app.yaml "$POLICY"
+  [ "$status" -eq 2 ] || { echo "exit $status: $output $stderr"; return 1; }
+  [ -z "$output" ]
+  [[ "$stderr" == "Error: Provided settings are not valid: "* ]] || { echo "stderr: $stderr"; return 1; }
+}
+
+@test "scan: the README's scan of examples/ (settings.yaml is no object: an input error)" {
+  scan -f examples/
+  assert_lines 2 \
+    'examples/manifests.yaml:39: CronJob shop/cleanup: container "cleanup" image "registry.corp.example/tools/cleanup": tags not allowed: latest' \
+    'examples/manifests.yaml:55: Pod default/debug: container "shell" image "docker.io.evil.example/library/busybox:1.36": registries not allowed: docker.io.evil.example' \
+    'examples/settings.yaml:7: error: no apiVersion: not a Kubernetes object' \
+    'scanned 6 objects: 4 admitted, 2 refused, 0 mutated, 1 error'
+}

@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
+use kwrunner::capabilities::AllowList;
+use kwrunner::host::Host;
 use kwrunner::metadata::Metadata;
-use kwrunner::{annotate, inspect, oci, scaffold};
+use kwrunner::{annotate, inspect, oci, scaffold, session, settings, Settings};
 
 /// Arguments of `annotate`, as `kwctl annotate` names them.
 #[derive(Args)]
@@ -127,6 +129,59 @@ impl AccessArgs {
         match &self.sources_path {
             Some(path) => access.with_sources_file(path),
             None => Ok(access),
+        }
+    }
+}
+
+/// How the policy's host capability calls are answered, shared by `run` and `scan`.
+#[derive(Args)]
+pub struct HostArgs {
+    /// Host capability the policy may use, e.g. 'oci/v1/manifest_digest', 'oci/*' or '*'; repeatable
+    #[arg(
+        long = "allowed-host-capabilities",
+        value_name = "PATTERN",
+        default_value = "*"
+    )]
+    allowed_host_capabilities: Vec<String>,
+
+    /// Record every host capability exchange to this kwctl session file
+    #[arg(long = "record-host-capabilities-interactions", value_name = "FILE")]
+    record_host_capabilities: Option<PathBuf>,
+
+    /// Answer host capability calls from this kwctl session file, contacting nothing
+    #[arg(
+        long = "replay-host-capabilities-interactions",
+        value_name = "FILE",
+        conflicts_with = "record_host_capabilities"
+    )]
+    replay_host_capabilities: Option<PathBuf>,
+}
+
+impl HostArgs {
+    /// The host capabilities offered: the granted ones, registries reached
+    /// as for the module, live or from a session file.
+    pub fn host(&self, access: &AccessArgs, module: &Path, verbose: bool) -> Result<Host> {
+        let allowed = AllowList::parse(&self.allowed_host_capabilities)
+            .map_err(|e| anyhow!("invalid --allowed-host-capabilities: {e}"))?;
+        let access = access.access_for(&module.to_string_lossy())?;
+        let host = Host::new(verbose).with_allowed(allowed).with_access(access);
+        Ok(
+            match (
+                &self.record_host_capabilities,
+                &self.replay_host_capabilities,
+            ) {
+                (Some(_), _) => host.recording(),
+                (None, Some(path)) => host.replaying(session::read(path)?),
+                (None, None) => host,
+            },
+        )
+    }
+
+    /// Writes the session file when recording was asked for.
+    pub fn save_recording(&self, host: &Host) -> Result<()> {
+        match &self.record_host_capabilities {
+            Some(path) => session::write(path, &host.recorded()?),
+            None => Ok(()),
         }
     }
 }
@@ -305,6 +360,37 @@ pub fn pull(args: &PullArgs) -> Result<()> {
         pulled.layer_digest,
         path.display()
     ))
+}
+
+/// Settings from `--settings-path` (checked first, as kwctl does), else
+/// `--settings-json`, else none; shared by `run` and `scan`.
+pub fn read_settings(path: Option<&Path>, json: Option<&str>) -> Result<Settings> {
+    match (path, json) {
+        (Some(path), _) => settings::from_path(path),
+        (None, Some(json)) => settings::from_json(json),
+        (None, None) => Ok(Settings::new()),
+    }
+}
+
+/// The local file to run: `module` itself, or where a `registry://` module
+/// is in the store (pulled there first when it is not); shared by `run` and `scan`.
+pub fn local_module(
+    module: &Path,
+    store_path: Option<&Path>,
+    access: &AccessArgs,
+) -> Result<PathBuf> {
+    let Some(uri) = module.to_str().filter(|m| m.starts_with(oci::SCHEME)) else {
+        return Ok(module.to_path_buf());
+    };
+    let store = store(store_path)?;
+    oci::resolve_module(uri, &access.access_for(uri)?, &store)
+        .map_err(|e| anyhow!("Cannot fetch policy module {uri}: {e:#}"))
+}
+
+/// What kwctl prints on stderr when the policy refuses its settings.
+pub fn invalid_settings_error(message: &str) -> String {
+    // As kwctl 1.36 prints it: the policy's message, plain.
+    format!("Error: Provided settings are not valid: {message}")
 }
 
 /// The store given, or the default one.

@@ -6,6 +6,7 @@
 //! file, bad JSON, module that does not load, bad command line).
 //! The publishing subcommands (`annotate`, `inspect`, `scaffold`, `push`,
 //! `pull`) exit 0 when they did their work and 2 when they could not.
+//! `scan` exits 0, 1 when it refused an object, 2 on bad input (see `scan_command`).
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -14,13 +15,10 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Result};
 use clap::{Args, Parser, Subcommand};
-use kwrunner::capabilities::AllowList;
-use kwrunner::host::Host;
-use kwrunner::{
-    oci, session, settings, AdmissionRequest, Options, Policy, Settings, ValidateRequest,
-};
+use kwrunner::{AdmissionRequest, Options, Policy, Settings, ValidateRequest};
 
 mod commands;
+mod scan_command;
 
 #[derive(Parser)]
 #[command(
@@ -37,7 +35,7 @@ struct Cli {
     command: Command,
 }
 
-/// The subcommands: `run`, and publishing with `annotate`, `inspect`,
+/// The subcommands: `run`, `scan` (see `scan_command`), and publishing with `annotate`, `inspect`,
 /// `scaffold`, `push` and `pull` (see `commands`).
 #[derive(Subcommand)]
 enum Command {
@@ -54,6 +52,8 @@ enum Command {
     Push(commands::PushArgs),
     /// Fetch a module from an OCI registry, by tag or digest, into the store
     Pull(commands::PullArgs),
+    /// Check rendered manifests: every object through the policy, a verdict per object
+    Scan(scan_command::ScanArgs),
 }
 
 /// Arguments of `run`, named as `kwctl run` names them.
@@ -78,25 +78,8 @@ struct RunArgs {
     #[command(flatten)]
     access: commands::AccessArgs,
 
-    /// Host capability the policy may use, e.g. 'oci/v1/manifest_digest', 'oci/*' or '*'; repeatable
-    #[arg(
-        long = "allowed-host-capabilities",
-        value_name = "PATTERN",
-        default_value = "*"
-    )]
-    allowed_host_capabilities: Vec<String>,
-
-    /// Record every host capability exchange to this kwctl session file
-    #[arg(long = "record-host-capabilities-interactions", value_name = "FILE")]
-    record_host_capabilities: Option<PathBuf>,
-
-    /// Answer host capability calls from this kwctl session file, contacting nothing
-    #[arg(
-        long = "replay-host-capabilities-interactions",
-        value_name = "FILE",
-        conflicts_with = "record_host_capabilities"
-    )]
-    replay_host_capabilities: Option<PathBuf>,
+    #[command(flatten)]
+    host: commands::HostArgs,
 
     /// Policy module (.wasm, or .wat text), or registry://host[:port]/path:tag (or @sha256:...)
     #[arg(value_name = "MODULE")]
@@ -126,12 +109,13 @@ fn main() -> ExitCode {
         Command::Scaffold(command) => commands::scaffold(command).map_err(Failure::Setup),
         Command::Push(args) => commands::push(args).map_err(Failure::Setup),
         Command::Pull(args) => commands::pull(args).map_err(Failure::Setup),
+        // `scan` has its own exit statuses (1: something refused, 2: bad input or settings).
+        Command::Scan(args) => return scan_command::scan(args, cli.verbose),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::InvalidSettings(message)) => {
-            // As kwctl 1.36 prints it: the policy's message, plain.
-            eprintln!("Error: Provided settings are not valid: {message}");
+            eprintln!("{}", commands::invalid_settings_error(&message));
             ExitCode::from(1)
         }
         Err(Failure::Setup(e)) => {
@@ -151,7 +135,7 @@ fn run(args: &RunArgs, verbose: bool) -> Result<(), Failure> {
         verbose,
         ..Options::default()
     };
-    let host = Arc::new(host_for(args, verbose)?);
+    let host = Arc::new(args.host.host(&args.access, &args.module, verbose)?);
     let policy = Policy::with_host(&module, options, Arc::clone(&host))
         .map_err(|e| anyhow!("Cannot load policy module {}: {e:#}", args.module.display()))?;
     let mut instance = policy.instance()?;
@@ -165,9 +149,7 @@ fn run(args: &RunArgs, verbose: bool) -> Result<(), Failure> {
     }
 
     let response = instance.validate_request(&request);
-    if let Some(path) = &args.record_host_capabilities {
-        session::write(path, &host.recorded()?)?;
-    }
+    args.host.save_recording(&host)?;
     let line = serde_json::to_string(&response).map_err(anyhow::Error::from)?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{line}")
@@ -176,34 +158,10 @@ fn run(args: &RunArgs, verbose: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The host capabilities `run` offers: the granted ones, registries reached
-/// as for the module, live or from a session file.
-fn host_for(args: &RunArgs, verbose: bool) -> Result<Host> {
-    let allowed = AllowList::parse(&args.allowed_host_capabilities)
-        .map_err(|e| anyhow!("invalid --allowed-host-capabilities: {e}"))?;
-    let access = args.access.access_for(&args.module.to_string_lossy())?;
-    let host = Host::new(verbose).with_allowed(allowed).with_access(access);
-    Ok(
-        match (
-            &args.record_host_capabilities,
-            &args.replay_host_capabilities,
-        ) {
-            (Some(_), _) => host.recording(),
-            (None, Some(path)) => host.replaying(session::read(path)?),
-            (None, None) => host,
-        },
-    )
-}
-
 /// The local file to run: the module argument, or where a `registry://`
 /// module is in the store (pulled there first when it is not).
 fn resolve_module(args: &RunArgs) -> Result<PathBuf> {
-    let Some(uri) = args.module.to_str().filter(|m| m.starts_with(oci::SCHEME)) else {
-        return Ok(args.module.clone());
-    };
-    let store = commands::store(args.store_path.as_deref())?;
-    oci::resolve_module(uri, &args.access.access_for(uri)?, &store)
-        .map_err(|e| anyhow!("Cannot fetch policy module {uri}: {e:#}"))
+    commands::local_module(&args.module, args.store_path.as_deref(), &args.access)
 }
 
 /// Joins a multi-line message (WAT parse errors show source excerpts) into one line.
@@ -234,9 +192,5 @@ fn read_request(path: &str) -> Result<serde_json::Value> {
 /// Settings from `--settings-path` (checked first, as kwctl does), else
 /// `--settings-json`, else none.
 fn read_settings(args: &RunArgs) -> Result<Settings> {
-    match (&args.settings_path, &args.settings_json) {
-        (Some(path), _) => settings::from_path(path),
-        (None, Some(json)) => settings::from_json(json),
-        (None, None) => Ok(Settings::new()),
-    }
+    commands::read_settings(args.settings_path.as_deref(), args.settings_json.as_deref())
 }

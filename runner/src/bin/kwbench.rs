@@ -24,6 +24,8 @@
 mod fixtures;
 #[path = "../bench/memory.rs"]
 mod memory;
+#[path = "../bench/scan_input.rs"]
+mod scan_input;
 #[path = "../bench/stats.rs"]
 mod stats;
 #[path = "../bench/timing.rs"]
@@ -63,6 +65,10 @@ struct Cli {
     /// Directory with pod_minimal.json, pod_realistic.json and deployment_50.json
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
+
+    /// Objects in the generated multi-document file of the scan case
+    #[arg(long, default_value_t = 5000)]
+    scan_objects: usize,
 
     /// Another build of the policy to compare on the realistic Pod (repeatable), e.g. opt-z=/tmp/z.wasm
     #[arg(long, value_name = "LABEL=PATH")]
@@ -212,6 +218,7 @@ fn run(cli: &Cli) -> Result<()> {
             &deployment_50,
             counts,
         )?;
+        scan_table(&policy, &small, cli.scan_objects)?;
         if !cli.variant.is_empty() {
             variants_table(
                 &policy,
@@ -233,6 +240,80 @@ fn run(cli: &Cli) -> Result<()> {
             counts,
         )?;
     }
+    Ok(())
+}
+
+/// `kwrunner scan` on one generated file of mixed objects, through the
+/// library call the command makes (`Scanner::scan`: parsing, requests,
+/// one reused instance), after `Scanner::new` (instance, validate_settings).
+fn scan_table(policy: &Module, settings: &NamedSettings, objects: usize) -> Result<()> {
+    use kwrunner::manifests::{self, Source};
+    use kwrunner::scan::{Scanner, SetupError};
+    use std::time::Instant;
+
+    let text = scan_input::manifests(objects);
+    let bytes = text.len();
+    let compiled = Policy::from_bytes(&policy.bytes)
+        .with_context(|| format!("cannot load {}", policy.path.display()))?;
+    let parse_start = Instant::now();
+    let parsed: usize = manifests::documents(&text)
+        .into_iter()
+        .filter_map(|d| d.value.ok())
+        .map(|v| manifests::objects(v).len())
+        .sum();
+    let parse = parse_start.elapsed();
+    let sources = [Source {
+        name: "generated.yaml".to_owned(),
+        text: Ok(text),
+    }];
+    let mut scanner = match Scanner::new(&compiled, settings.settings.clone(), "default") {
+        Ok(scanner) => scanner,
+        Err(SetupError::InvalidSettings(m)) => return Err(anyhow!("settings refused: {m}")),
+        Err(SetupError::Other(e)) => return Err(e),
+    };
+    let start = Instant::now();
+    let report = scanner.scan(&sources);
+    let elapsed = start.elapsed();
+    let summary = report.summary();
+    if summary.scanned != objects || parsed != objects || summary.errors > 0 {
+        return Err(anyhow!(
+            "scan case: {} of {objects} objects scanned, {parsed} parsed, {} input errors",
+            summary.scanned,
+            summary.errors
+        ));
+    }
+    println!("## scan: `kwrunner scan` on one generated multi-document YAML file (Scanner::scan, the command's code path; warm, one instance)");
+    println!();
+    let mut table = Table::new(
+        &[
+            "objects",
+            "YAML bytes",
+            "admitted",
+            "refused",
+            "parse only ms",
+            "scan ms",
+            "µs/object",
+            "objects/s",
+        ],
+        0,
+    );
+    let secs = elapsed.as_secs_f64();
+    table.row(vec![
+        fmt_bytes(objects),
+        fmt_bytes(bytes),
+        fmt_bytes(summary.admitted),
+        fmt_bytes(summary.refused),
+        format!("{:.1}", parse.as_secs_f64() * 1000.0),
+        format!("{:.1}", secs * 1000.0),
+        fmt_us(stats::us(elapsed) / objects as f64),
+        fmt_bytes((objects as f64 / secs) as usize),
+    ]);
+    println!("{}", table.render());
+    println!(
+        "settings: {} registries.allow entries; kinds: Deployment, Service, ConfigMap, Pod, Secret, StatefulSet, Job, CronJob",
+        settings.entries
+    );
+    println!();
     Ok(())
 }
 

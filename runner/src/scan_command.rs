@@ -1,0 +1,130 @@
+//! `kwrunner scan`: check rendered manifests with a policy before they
+//! reach a cluster (`helm template ./chart | kwrunner scan -f - policy.wasm`).
+//!
+//! Exit status: 0 when nothing was refused, 1 when an object was refused,
+//! 2 on usage, settings or input errors (an unreadable file, a YAML syntax
+//! error, a document that is no object: the rest is still scanned and
+//! reported, but the exit status is 2).
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{anyhow, Result};
+use clap::{Args, ValueEnum};
+use kwrunner::host::Host;
+use kwrunner::scan::{Scanner, SetupError};
+use kwrunner::{manifests, scan_report, Options, Policy};
+
+use crate::commands;
+
+/// Output formats of `scan`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ScanOutput {
+    /// One line per refused or mutated object, then a summary
+    Text,
+    /// One JSON record per object, and the summary
+    Json,
+    /// JUnit XML: one test case per object, a failure per refusal
+    Junit,
+}
+
+/// Arguments of `scan`; settings, registry and host capability flags as `run` names them,
+/// `-f` as kubectl and kwctl name it.
+#[derive(Args)]
+pub struct ScanArgs {
+    /// A manifest file, a directory (searched recursively for .yaml, .yml, .json) or '-' for stdin; repeatable
+    #[arg(short = 'f', long = "filename", value_name = "PATH", required = true)]
+    filenames: Vec<String>,
+
+    /// File with the policy settings, YAML or JSON
+    #[arg(long = "settings-path", value_name = "PATH")]
+    settings_path: Option<PathBuf>,
+
+    /// Policy settings as a JSON document
+    #[arg(long = "settings-json", value_name = "JSON")]
+    settings_json: Option<String>,
+
+    /// Namespace of the objects that do not name one
+    #[arg(
+        short = 'n',
+        long = "namespace",
+        value_name = "NAME",
+        default_value = "default"
+    )]
+    namespace: String,
+
+    /// Report format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
+    output: ScanOutput,
+
+    /// Store of pulled policies, for registry:// modules (default: $XDG_CACHE_HOME/kwrunner/store)
+    #[arg(long = "store-path", value_name = "PATH")]
+    store_path: Option<PathBuf>,
+
+    #[command(flatten)]
+    access: commands::AccessArgs,
+
+    #[command(flatten)]
+    host: commands::HostArgs,
+
+    /// Policy module (.wasm, or .wat text), or registry://host[:port]/path:tag (or @sha256:...)
+    #[arg(value_name = "MODULE")]
+    module: PathBuf,
+}
+
+/// Runs `scan` and prints its report; the exit status is the report's.
+pub fn scan(args: &ScanArgs, verbose: bool) -> ExitCode {
+    match scan_and_print(args, verbose) {
+        Ok(code) => ExitCode::from(code),
+        Err(SetupError::InvalidSettings(message)) => {
+            eprintln!("{}", commands::invalid_settings_error(&message));
+            ExitCode::from(2)
+        }
+        Err(SetupError::Other(e)) => {
+            eprintln!("Error: {}", crate::one_line(&format!("{e:#}")));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn scan_and_print(args: &ScanArgs, verbose: bool) -> Result<u8, SetupError> {
+    let settings =
+        commands::read_settings(args.settings_path.as_deref(), args.settings_json.as_deref())
+            .map_err(SetupError::Other)?;
+    let host = Arc::new(
+        args.host
+            .host(&args.access, &args.module, verbose)
+            .map_err(SetupError::Other)?,
+    );
+    let policy = load_policy(args, verbose, Arc::clone(&host)).map_err(SetupError::Other)?;
+    let mut scanner = Scanner::new(&policy, settings, &args.namespace)?;
+    let sources = manifests::read_inputs(&args.filenames, &mut std::io::stdin().lock());
+    let report = scanner.scan(&sources);
+    args.host.save_recording(&host).map_err(SetupError::Other)?;
+    let out = match args.output {
+        ScanOutput::Text => scan_report::text(&report),
+        ScanOutput::Json => format!("{:#}\n", scan_report::json(&report)),
+        ScanOutput::Junit => scan_report::junit(&report),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| SetupError::Other(anyhow!("Cannot write the report: {e}")))?;
+    Ok(report.exit_code())
+}
+
+/// Compiles the module once (pulled first when it is a registry:// one).
+fn load_policy(args: &ScanArgs, verbose: bool, host: Arc<Host>) -> Result<Policy> {
+    let path = commands::local_module(&args.module, args.store_path.as_deref(), &args.access)?;
+    let module = std::fs::read(&path)
+        .map_err(|e| anyhow!("Cannot read policy module {}: {e}", args.module.display()))?;
+    let options = Options {
+        verbose,
+        ..Options::default()
+    };
+    Policy::with_host(&module, options, host)
+        .map_err(|e| anyhow!("Cannot load policy module {}: {e:#}", args.module.display()))
+}
