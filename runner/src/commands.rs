@@ -3,13 +3,14 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use kwrunner::capabilities::AllowList;
 use kwrunner::host::Host;
 use kwrunner::metadata::Metadata;
-use kwrunner::{annotate, inspect, oci, scaffold, session, settings, Settings};
+use kwrunner::{annotate, inspect, oci, scaffold, session, settings, Options, Policy, Settings};
 
 /// Arguments of `annotate`, as `kwctl annotate` names them.
 #[derive(Args)]
@@ -372,19 +373,52 @@ pub fn read_settings(path: Option<&Path>, json: Option<&str>) -> Result<Settings
     }
 }
 
-/// The local file to run: `module` itself, or where a `registry://` module
-/// is in the store (pulled there first when it is not); shared by `run` and `scan`.
-pub fn local_module(
-    module: &Path,
-    store_path: Option<&Path>,
-    access: &AccessArgs,
-) -> Result<PathBuf> {
-    let Some(uri) = module.to_str().filter(|m| m.starts_with(oci::SCHEME)) else {
-        return Ok(module.to_path_buf());
-    };
-    let store = store(store_path)?;
-    oci::resolve_module(uri, &access.access_for(uri)?, &store)
-        .map_err(|e| anyhow!("Cannot fetch policy module {uri}: {e:#}"))
+/// The policy module and what the host offers it: the arguments `run` and
+/// `scan` share, named as kwctl names them.
+#[derive(Args)]
+pub struct PolicyArgs {
+    /// Store of pulled policies, for registry:// modules (default: $XDG_CACHE_HOME/kwrunner/store)
+    #[arg(long = "store-path", value_name = "PATH")]
+    pub store_path: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub access: AccessArgs,
+
+    #[command(flatten)]
+    pub host: HostArgs,
+
+    /// Policy module (.wasm, or .wat text), or registry://host[:port]/path:tag (or @sha256:...)
+    #[arg(value_name = "MODULE")]
+    pub module: PathBuf,
+}
+
+impl PolicyArgs {
+    /// The host capabilities offered, then the module compiled once with them
+    /// (a `registry://` module is pulled into the store first when it is not there).
+    pub fn load(&self, verbose: bool) -> Result<(Arc<Host>, Policy)> {
+        let host = Arc::new(self.host.host(&self.access, &self.module, verbose)?);
+        let path = self.local_module()?;
+        let module = std::fs::read(&path)
+            .map_err(|e| anyhow!("Cannot read policy module {}: {e}", self.module.display()))?;
+        let options = Options {
+            verbose,
+            ..Options::default()
+        };
+        let policy = Policy::with_host(&module, options, Arc::clone(&host))
+            .map_err(|e| anyhow!("Cannot load policy module {}: {e:#}", self.module.display()))?;
+        Ok((host, policy))
+    }
+
+    /// The local file to run: the module itself, or where a `registry://`
+    /// module is in the store (pulled there first when it is not).
+    fn local_module(&self) -> Result<PathBuf> {
+        let Some(uri) = self.module.to_str().filter(|m| m.starts_with(oci::SCHEME)) else {
+            return Ok(self.module.clone());
+        };
+        let store = store(self.store_path.as_deref())?;
+        oci::resolve_module(uri, &self.access.access_for(uri)?, &store)
+            .map_err(|e| anyhow!("Cannot fetch policy module {uri}: {e:#}"))
+    }
 }
 
 /// What kwctl prints on stderr when the policy refuses its settings.

@@ -194,8 +194,9 @@ fn lookup(request: &Request, access: &oci::Access) -> Result<Vec<u8>, String> {
     }
 }
 
-/// Joins a multi-line error into one line.
-fn one_line(message: &str) -> String {
+/// Joins a multi-line message (WAT parse errors show source excerpts,
+/// registry errors their causes) into one line.
+pub fn one_line(message: &str) -> String {
     message
         .lines()
         .map(str::trim)

@@ -11,11 +11,10 @@
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{anyhow, Result};
 use clap::{Args, Parser, Subcommand};
-use kwrunner::{AdmissionRequest, Options, Policy, Settings, ValidateRequest};
+use kwrunner::{host, AdmissionRequest, Settings, ValidateRequest};
 
 mod commands;
 mod scan_command;
@@ -71,19 +70,8 @@ struct RunArgs {
     #[arg(long = "settings-json", value_name = "JSON")]
     settings_json: Option<String>,
 
-    /// Store of pulled policies, for registry:// modules (default: $XDG_CACHE_HOME/kwrunner/store)
-    #[arg(long = "store-path", value_name = "PATH")]
-    store_path: Option<PathBuf>,
-
     #[command(flatten)]
-    access: commands::AccessArgs,
-
-    #[command(flatten)]
-    host: commands::HostArgs,
-
-    /// Policy module (.wasm, or .wat text), or registry://host[:port]/path:tag (or @sha256:...)
-    #[arg(value_name = "MODULE")]
-    module: PathBuf,
+    policy: commands::PolicyArgs,
 }
 
 /// Why `run` stopped, and so which exit status it gives.
@@ -119,7 +107,7 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Setup(e)) => {
-            eprintln!("Error: {}", one_line(&format!("{e:#}")));
+            eprintln!("Error: {}", host::one_line(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }
@@ -128,16 +116,7 @@ fn main() -> ExitCode {
 fn run(args: &RunArgs, verbose: bool) -> Result<(), Failure> {
     let request = read_request(&args.request_path)?;
     let settings = read_settings(args)?;
-    let module_path = resolve_module(args)?;
-    let module = std::fs::read(&module_path)
-        .map_err(|e| anyhow!("Cannot read policy module {}: {e}", args.module.display()))?;
-    let options = Options {
-        verbose,
-        ..Options::default()
-    };
-    let host = Arc::new(args.host.host(&args.access, &args.module, verbose)?);
-    let policy = Policy::with_host(&module, options, Arc::clone(&host))
-        .map_err(|e| anyhow!("Cannot load policy module {}: {e:#}", args.module.display()))?;
+    let (host, policy) = args.policy.load(verbose)?;
     let mut instance = policy.instance()?;
     let request = ValidateRequest::new(&AdmissionRequest::from_value(&request)?, &settings)?;
 
@@ -149,29 +128,13 @@ fn run(args: &RunArgs, verbose: bool) -> Result<(), Failure> {
     }
 
     let response = instance.validate_request(&request);
-    args.host.save_recording(&host)?;
+    args.policy.host.save_recording(&host)?;
     let line = serde_json::to_string(&response).map_err(anyhow::Error::from)?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{line}")
         .and_then(|()| stdout.flush())
         .map_err(|e| anyhow!("Cannot write the response: {e}"))?;
     Ok(())
-}
-
-/// The local file to run: the module argument, or where a `registry://`
-/// module is in the store (pulled there first when it is not).
-fn resolve_module(args: &RunArgs) -> Result<PathBuf> {
-    commands::local_module(&args.module, args.store_path.as_deref(), &args.access)
-}
-
-/// Joins a multi-line message (WAT parse errors show source excerpts) into one line.
-fn one_line(message: &str) -> String {
-    message
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Reads the request file (or stdin for `-`) as JSON.

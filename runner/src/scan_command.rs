@@ -9,13 +9,11 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{anyhow, Result};
 use clap::{Args, ValueEnum};
-use kwrunner::host::Host;
 use kwrunner::scan::{Scanner, SetupError};
-use kwrunner::{manifests, scan_report, Options, Policy};
+use kwrunner::{manifests, scan_report};
 
 use crate::commands;
 
@@ -59,19 +57,8 @@ pub struct ScanArgs {
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     output: ScanOutput,
 
-    /// Store of pulled policies, for registry:// modules (default: $XDG_CACHE_HOME/kwrunner/store)
-    #[arg(long = "store-path", value_name = "PATH")]
-    store_path: Option<PathBuf>,
-
     #[command(flatten)]
-    access: commands::AccessArgs,
-
-    #[command(flatten)]
-    host: commands::HostArgs,
-
-    /// Policy module (.wasm, or .wat text), or registry://host[:port]/path:tag (or @sha256:...)
-    #[arg(value_name = "MODULE")]
-    module: PathBuf,
+    policy: commands::PolicyArgs,
 }
 
 /// Runs `scan` and prints its report; the exit status is the report's.
@@ -83,7 +70,7 @@ pub fn scan(args: &ScanArgs, verbose: bool) -> ExitCode {
             ExitCode::from(2)
         }
         Err(SetupError::Other(e)) => {
-            eprintln!("Error: {}", crate::one_line(&format!("{e:#}")));
+            eprintln!("Error: {}", kwrunner::host::one_line(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }
@@ -93,16 +80,14 @@ fn scan_and_print(args: &ScanArgs, verbose: bool) -> Result<u8, SetupError> {
     let settings =
         commands::read_settings(args.settings_path.as_deref(), args.settings_json.as_deref())
             .map_err(SetupError::Other)?;
-    let host = Arc::new(
-        args.host
-            .host(&args.access, &args.module, verbose)
-            .map_err(SetupError::Other)?,
-    );
-    let policy = load_policy(args, verbose, Arc::clone(&host)).map_err(SetupError::Other)?;
+    let (host, policy) = args.policy.load(verbose).map_err(SetupError::Other)?;
     let mut scanner = Scanner::new(&policy, settings, &args.namespace)?;
     let sources = manifests::read_inputs(&args.filenames, &mut std::io::stdin().lock());
     let report = scanner.scan(&sources);
-    args.host.save_recording(&host).map_err(SetupError::Other)?;
+    args.policy
+        .host
+        .save_recording(&host)
+        .map_err(SetupError::Other)?;
     let out = match args.output {
         ScanOutput::Text => scan_report::text(&report),
         ScanOutput::Json => format!("{:#}\n", scan_report::json(&report)),
@@ -114,17 +99,4 @@ fn scan_and_print(args: &ScanArgs, verbose: bool) -> Result<u8, SetupError> {
         .and_then(|()| stdout.flush())
         .map_err(|e| SetupError::Other(anyhow!("Cannot write the report: {e}")))?;
     Ok(report.exit_code())
-}
-
-/// Compiles the module once (pulled first when it is a registry:// one).
-fn load_policy(args: &ScanArgs, verbose: bool, host: Arc<Host>) -> Result<Policy> {
-    let path = commands::local_module(&args.module, args.store_path.as_deref(), &args.access)?;
-    let module = std::fs::read(&path)
-        .map_err(|e| anyhow!("Cannot read policy module {}: {e}", args.module.display()))?;
-    let options = Options {
-        verbose,
-        ..Options::default()
-    };
-    Policy::with_host(&module, options, host)
-        .map_err(|e| anyhow!("Cannot load policy module {}: {e:#}", args.module.display()))
 }
