@@ -11,6 +11,7 @@
 # requests of the helpers themselves are not counted.
 
 bats_require_minimum_version 1.5.0
+load test_data/assertions
 
 KWCTL="${KWCTL:-kwctl}"
 POLICY="${POLICY:-policy.wasm}"
@@ -83,24 +84,7 @@ evaluate() {
     --request-path "$request" --settings-json "$settings" "$POLICY"
 }
 
-assert_allowed() {
-  [ "$status" -eq 0 ] || { echo "exit $status: $stderr"; return 1; }
-  [ "$(jq -r .allowed <<<"$output")" = true ] || { echo "$output"; return 1; }
-}
 
-# assert_patch JSON_PATCH: allowed, with exactly this JSONPatch.
-assert_patch() {
-  assert_allowed || return 1
-  [ "$(jq -r .patchType <<<"$output")" = JSONPatch ] || { echo "$output"; return 1; }
-  local got
-  got="$(jq -r .patch <<<"$output" | base64 -d | jq -cS .)"
-  [ "$got" = "$(jq -cS . <<<"$1")" ] || { printf 'patch:  %s\nwanted: %s\n' "$got" "$1"; return 1; }
-}
-
-assert_no_patch() {
-  [ "$(jq -r .patchType <<<"$output")" = null ] || { echo "$output"; return 1; }
-  [ "$(jq -r .patch <<<"$output")" = null ] || { echo "$output"; return 1; }
-}
 
 # assert_rejected_with TEXT...: refused, the message containing every TEXT.
 assert_rejected_with() {

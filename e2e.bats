@@ -5,6 +5,7 @@
 #   KWCTL=kwctl bats e2e.bats        (make e2e-tests picks kwctl when installed)
 
 bats_require_minimum_version 1.5.0
+load test_data/assertions
 
 KWCTL="${KWCTL:-kwctl}"
 POLICY="${POLICY:-policy.wasm}"
@@ -28,19 +29,6 @@ evaluate_image() {
   evaluate "$(pod_with_image "$1")" "$2"
 }
 
-assert_allowed() {
-  [ "$status" -eq 0 ] || { echo "exit $status: $stderr"; return 1; }
-  [ "$(jq -r .allowed <<<"$output")" = true ] || { echo "$output"; return 1; }
-}
-
-# assert_rejected MESSAGE: allowed false, with exactly this message.
-assert_rejected() {
-  [ "$status" -eq 0 ] || { echo "exit $status: $stderr"; return 1; }
-  [ "$(jq -r .allowed <<<"$output")" = false ] || { echo "$output"; return 1; }
-  local got
-  got="$(jq -r .status.message <<<"$output")"
-  [ "$got" = "$1" ] || { printf 'message: %s\nwanted:  %s\n' "$got" "$1"; return 1; }
-}
 
 # assert_invalid_settings MESSAGE: exit 1, and stderr has kwctl's line with the
 # policy's message written plain (not quoted), starting with MESSAGE.
@@ -326,14 +314,6 @@ ALLOW_QUAY='{"registries": {"allow": ["quay.io"]}}'
 
 MIRRORS='"mirrors": [{"from": "docker.io", "to": "harbor.corp.example/dockerhub"}, {"from": "ghcr.io/acme", "to": "harbor.corp.example/acme"}]'
 
-# assert_patch JSON_PATCH: allowed, with exactly this JSONPatch.
-assert_patch() {
-  assert_allowed || return 1
-  [ "$(jq -r .patchType <<<"$output")" = JSONPatch ] || { echo "$output"; return 1; }
-  local got
-  got="$(jq -r .patch <<<"$output" | base64 -d | jq -cS .)"
-  [ "$got" = "$(jq -cS . <<<"$1")" ] || { printf 'patch:  %s\nwanted: %s\n' "$got" "$1"; return 1; }
-}
 
 @test "mirrors: a Pod's Docker Hub image is rewritten, only its image field is patched" {
   evaluate test_data/pod_creation.json "{\"registries\": {\"allow\": [\"harbor.corp.example\", \"registry.corp.example\"]}, $MIRRORS}"

@@ -32,7 +32,7 @@ if [ ! -f "$MODULE" ]; then
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/oci-roundtrip.XXXXXX")
-LOG=$WORK/registry.log
+LOG=$WORK/OCI/registry.log
 REGISTRY_PID=
 passed=0
 failed=0
@@ -70,62 +70,15 @@ jq_quiet() {
   jq -e "$@" >/dev/null
 }
 
-# A port nothing listens on. The registry may still lose a race for it, so
-# starting is retried with another port.
-free_port() {
-  local port
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return 0
-    fi
-  done
-  return 1
-}
-
-start_registry() {
-  local attempt
-  for attempt in 1 2 3 4 5; do
-    PORT=$(free_port)
-    mkdir -p "$WORK/storage"
-    cat >"$WORK/config.yml" <<EOF
-version: 0.1
-log:
-  level: info
-  fields:
-    service: registry
-storage:
-  filesystem:
-    rootdirectory: $WORK/storage
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:$PORT
-EOF
-    "$REGISTRY_BIN" serve "$WORK/config.yml" >>"$LOG" 2>&1 &
-    REGISTRY_PID=$!
-    for _ in $(seq 1 100); do
-      if curl -fsS "http://127.0.0.1:$PORT/v2/" >/dev/null 2>&1; then
-        echo "registry listening on 127.0.0.1:$PORT (pid $REGISTRY_PID, attempt $attempt)"
-        return 0
-      fi
-      if ! kill -0 "$REGISTRY_PID" 2>/dev/null; then
-        break
-      fi
-      sleep 0.1
-    done
-    kill "$REGISTRY_PID" 2>/dev/null || true
-    wait "$REGISTRY_PID" 2>/dev/null || true
-    REGISTRY_PID=
-    echo "registry did not start on port $PORT, retrying" >&2
-  done
-  echo "oci-roundtrip: cannot start $REGISTRY_BIN" >&2
-  return 1
-}
-
-start_registry
-HOST=127.0.0.1:$PORT
+# The registry helpers e2e-pin.bats uses too: registry_start sets OCI_HOST,
+# OCI_PID and OCI_LOG, retrying on another port if it loses a race for one.
+# shellcheck source=test_data/registry.bash
+source test_data/registry.bash
+REGISTRY_WORK=$WORK
+registry_start OCI
+REGISTRY_PID=$OCI_PID
+echo "registry listening on $OCI_HOST (pid $REGISTRY_PID)"
+HOST=$OCI_HOST
 REPO=$HOST/policies/registry-allowlist
 TAG=v0.0.0-ci
 STORE=$WORK/store
