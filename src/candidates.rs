@@ -85,8 +85,8 @@ impl<'r> Candidates<'r> {
     /// False only when the registry entry cannot match any of the images.
     /// `may_have_glob` must be true when the entry contains `*` or `?`.
     #[inline]
-    pub fn may_match(&self, entry: &str, may_have_glob: bool) -> bool {
-        let b = entry.as_bytes();
+    pub fn may_match(&self, entry: &[u8], may_have_glob: bool) -> bool {
+        let b = entry;
         let Some(&first) = b.first() else {
             return false;
         };
@@ -115,8 +115,8 @@ impl HostImages<'_> {
     /// True when an entry without wildcards names this host, and either no
     /// path or one that may cover an image on it.
     #[inline]
-    fn covers(&self, entry: &str) -> bool {
-        let b = entry.as_bytes();
+    fn covers(&self, entry: &[u8]) -> bool {
+        let b = entry;
         let n = self.name.len();
         // The entry's host ends where this name would (cheap, and most often false).
         let after = match b.get(n) {
@@ -130,7 +130,10 @@ impl HostImages<'_> {
         match after {
             // A port: compared by the full match.
             None | Some(b':') => true,
-            _ => path_may_match(entry.get(n + 1..).unwrap_or(""), self.paths.as_deref()),
+            _ => path_may_match(
+                entry.get(n + 1..).unwrap_or_default(),
+                self.paths.as_deref(),
+            ),
         }
     }
 }
@@ -154,15 +157,16 @@ fn is_subdomain(host: &[u8], domain: &[u8]) -> bool {
 /// False only when no image path starts with the entry's path, whole components.
 /// Paths the grammar refuses (empty, or ending in `/`) are kept, so the full
 /// parse reports them.
-fn path_may_match(prefix: &str, image_paths: Option<&[&str]>) -> bool {
+fn path_may_match(prefix: &[u8], image_paths: Option<&[&str]>) -> bool {
     let Some(paths) = image_paths else {
         return true;
     };
     prefix.is_empty()
-        || prefix.ends_with('/')
+        || prefix.ends_with(b"/")
         || paths.iter().any(|p| {
-            p.strip_prefix(prefix)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            p.as_bytes()
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(b"/"))
         })
 }
 
@@ -221,7 +225,10 @@ mod tests {
     fn first_look(#[case] entry: &str, #[case] images: &[&str], #[case] expected: bool) {
         let parsed: Vec<Reference> = images.iter().map(|i| parse(i).expect("image")).collect();
         let glob = entry.contains(['*', '?']);
-        assert_eq!(candidates(&parsed, None).may_match(entry, glob), expected);
+        assert_eq!(
+            candidates(&parsed, None).may_match(entry.as_bytes(), glob),
+            expected
+        );
     }
 
     #[rstest]
@@ -231,7 +238,7 @@ mod tests {
     fn mirror_targets(#[case] entry: &str, #[case] expected: bool) {
         let parsed = [parse("nginx").expect("image")];
         let c = candidates(&parsed, Some("harbor.corp.example"));
-        assert_eq!(c.may_match(entry, false), expected);
+        assert_eq!(c.may_match(entry.as_bytes(), false), expected);
     }
 
     /// The first look never drops an entry that matches: every pair below matches.
@@ -257,6 +264,6 @@ mod tests {
         let image = [parse(image).expect("valid image")];
         assert!(pattern.matches(&image[0]), "the case must match");
         let glob = entry.contains(['*', '?']);
-        assert!(candidates(&image, None).may_match(entry, glob));
+        assert!(candidates(&image, None).may_match(entry.as_bytes(), glob));
     }
 }

@@ -7,43 +7,40 @@
 //! walks them once, finding each string's end eight bytes at a time, and hands
 //! out only the entries a filter keeps. Anything but a plain array of strings
 //! without escapes (a `\`, a control character, a number, a nested value) takes
-//! the full path instead: serde_json reads the whole list, so escapes are
-//! decoded and shape errors are worded as before.
+//! the full read instead: the JSON reader reads the whole list, so escapes are
+//! decoded and shape errors are named.
 
 use std::cell::OnceCell;
 use std::fmt;
 
-use serde::{Deserialize, Deserializer};
-use serde_json::value::RawValue;
-
-use crate::json::{describe_json_error, Text};
+use crate::json::Text;
+use crate::json_reader::{bytes_below, bytes_equal, Reader};
 
 /// A JSON list of strings, unread until asked for.
 pub struct EntryList<'a> {
-    raw: &'a RawValue,
-    /// The list as serde_json reads it, filled only when the scan gives up.
+    raw: &'a [u8],
+    /// The list as the JSON reader reads it, filled only when the scan gives up.
     decoded: OnceCell<Result<Vec<Text<'a>>, String>>,
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for EntryList<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(EntryList {
-            raw: <&'a RawValue>::deserialize(d)?,
-            decoded: OnceCell::new(),
-        })
-    }
 }
 
 impl fmt::Debug for EntryList<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.raw.get())
+        f.write_str(&String::from_utf8_lossy(self.raw))
     }
 }
 
 impl<'a> EntryList<'a> {
+    /// The list whose JSON text is `raw` (not read yet).
+    pub fn new(raw: &'a [u8]) -> Self {
+        EntryList {
+            raw,
+            decoded: OnceCell::new(),
+        }
+    }
+
     /// True for `[]`; anything else (even a value of the wrong type) counts as set.
     pub fn is_empty(&self) -> bool {
-        let b = self.raw.get().as_bytes();
+        let b = self.raw;
         let inner = skip_ws(b, 1);
         b.first() == Some(&b'[') && b.get(inner) == Some(&b']')
     }
@@ -52,27 +49,35 @@ impl<'a> EntryList<'a> {
     /// `keep(entry, may_have_glob)`: `may_have_glob` is true when the entry
     /// may contain `*` or `?` (never false when it does).
     ///
-    /// Fails only when the list is not a list of strings, with serde_json's words.
+    /// Fails only when the list is not a list of strings, in serde's words.
     pub fn select(
         &self,
-        mut keep: impl FnMut(&str, bool) -> bool,
+        mut keep: impl FnMut(&[u8], bool) -> bool,
     ) -> Result<Vec<(usize, &str)>, String> {
         let mut kept = Vec::new();
-        let scanned = scan(self.raw.get(), |i, entry, glob| {
-            if keep(entry, glob) {
-                kept.push((i, entry));
+        // Only kept entries are checked for UTF-8: one that is not takes the full read.
+        let scanned = scan(self.raw, |i, entry, glob| {
+            if !keep(entry, glob) {
+                return Some(());
             }
+            kept.push((i, std::str::from_utf8(entry).ok()?));
+            Some(())
         });
         if scanned.is_some() {
             return Ok(kept);
         }
         kept.clear();
         let decoded = self.decoded.get_or_init(|| {
-            serde_json::from_slice::<Vec<Text>>(self.raw.get().as_bytes())
-                .map_err(|e| describe_json_error(&e))
+            let mut r = Reader::new(self.raw);
+            let mut entries = Vec::new();
+            let mut elements = r.array("a sequence")?;
+            while elements.next(&mut r)? {
+                entries.push(Text(r.string("a string")?));
+            }
+            r.end().map(|()| entries)
         });
         for (i, Text(entry)) in decoded.as_ref().map_err(Clone::clone)?.iter().enumerate() {
-            if keep(entry, entry.contains(['*', '?'])) {
+            if keep(entry.as_bytes(), entry.contains(['*', '?'])) {
                 kept.push((i, &**entry));
             }
         }
@@ -82,9 +87,9 @@ impl<'a> EntryList<'a> {
 
 /// Calls `each(index, string, may_have_glob)` for every string of a JSON array
 /// of plain strings, and returns `Some`. Returns `None` (having perhaps called
-/// `each` for some strings) on anything else: the caller must read it otherwise.
-fn scan<'r>(raw: &'r str, mut each: impl FnMut(usize, &'r str, bool)) -> Option<()> {
-    let b = raw.as_bytes();
+/// `each` for some strings) on anything else, or when `each` does: the caller
+/// must read it otherwise.
+fn scan<'r>(b: &'r [u8], mut each: impl FnMut(usize, &'r [u8], bool) -> Option<()>) -> Option<()> {
     if b.first() != Some(&b'[') {
         return None;
     }
@@ -99,8 +104,7 @@ fn scan<'r>(raw: &'r str, mut each: impl FnMut(usize, &'r str, bool)) -> Option<
         }
         let start = i + 1;
         let (len, glob) = plain_string_len(b.get(start..)?)?;
-        // The ends are ASCII quotes, so this slice is on char boundaries.
-        each(n, raw.get(start..start + len)?, glob);
+        each(n, b.get(start..start + len)?, glob)?;
         n += 1;
         i = skip_ws(b, start + len + 1);
         match b.get(i) {
@@ -119,16 +123,6 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// A nonzero high bit in every byte of `x` equal to `c`, and maybe above one that is.
-#[inline]
-fn bytes_equal(x: u64, c: u8) -> u64 {
-    let y = x ^ (ONES * u64::from(c));
-    y.wrapping_sub(ONES) & !y & HIGHS
-}
-
 /// The length of the string that starts at `b[0]` (just after its opening quote),
 /// and whether it may contain `*` or `?`; `None` when it holds an escape or a
 /// control character, or has no closing quote.
@@ -144,9 +138,7 @@ fn plain_string_len(b: &[u8]) -> Option<(usize, bool)> {
         let at = match b.get(i..i + 8).map(<[u8; 8]>::try_from) {
             Some(Ok(word)) => {
                 let x = u64::from_le_bytes(word);
-                let special = (x.wrapping_sub(ONES * u64::from(b'-')) & !x & HIGHS)
-                    | bytes_equal(x, b'?')
-                    | bytes_equal(x, b'\\');
+                let special = bytes_below(x, b'-') | bytes_equal(x, b'?') | bytes_equal(x, b'\\');
                 if special == 0 {
                     i += 8;
                     continue;
@@ -172,13 +164,16 @@ mod tests {
     use rstest::rstest;
 
     fn list(json: &str) -> EntryList<'_> {
-        serde_json::from_str(json).expect("json")
+        EntryList::new(json.as_bytes())
     }
 
     /// Every entry the scan hands out, with its glob flag; `None` when it gives up.
     fn scanned(json: &str) -> Option<Vec<(usize, String, bool)>> {
         let mut out = Vec::new();
-        scan(json, |i, s, g| out.push((i, s.to_owned(), g)))?;
+        scan(json.as_bytes(), |i, s, g| {
+            out.push((i, String::from_utf8_lossy(s).into_owned(), g));
+            Some(())
+        })?;
         Some(out)
     }
 
@@ -214,7 +209,7 @@ mod tests {
         assert_eq!(scanned(json), expected);
     }
 
-    /// The fast path and serde_json read the same entries, and both select alike.
+    /// The scan and the full read give the entries serde_json reads, and both select alike.
     #[rstest]
     #[case::plain(r#"["docker.io/library", "ghcr.io/acme", "registry.corp.example"]"#, &["docker.io/library", "ghcr.io/acme", "registry.corp.example"])]
     #[case::escaped_slash(r#"["docker.io", "ghcr.io\/acme"]"#, &["docker.io", "ghcr.io/acme"])]
@@ -230,11 +225,11 @@ mod tests {
             .map(|(_, s)| s)
             .collect();
         assert_eq!(all, expected);
-        let serde: Vec<Text> = serde_json::from_str(json).expect("json");
-        assert_eq!(all, serde.iter().map(|t| &**t).collect::<Vec<_>>());
+        let serde: Vec<String> = serde_json::from_str(json).expect("json");
+        assert_eq!(all, serde);
         // The glob flag is never false for an entry with a wildcard, on either path.
         l.select(|s, glob| {
-            assert!(glob || !s.contains(['*', '?']), "{s}");
+            assert!(glob || !s.iter().any(|c| matches!(c, b'*' | b'?')), "{s:?}");
             false
         })
         .expect("list");
@@ -245,7 +240,7 @@ mod tests {
     #[case::positions_after_fallback(r#"["b.example", "a.example\/x", "a.example"]"#, &[(1, "a.example/x"), (2, "a.example")])]
     fn selects_some(#[case] json: &str, #[case] expected: &[(usize, &str)]) {
         let l = list(json);
-        let kept = l.select(|s, _| s.starts_with("a.")).expect("list");
+        let kept = l.select(|s, _| s.starts_with(b"a.")).expect("list");
         assert_eq!(kept, expected);
     }
 

@@ -13,6 +13,7 @@ pub mod entry_scan;
 pub mod glob;
 pub mod image_pattern;
 pub mod json;
+pub mod json_reader;
 pub mod mirror;
 pub mod mutation;
 pub mod pin;

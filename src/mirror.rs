@@ -12,22 +12,43 @@
 //! rewritten string is then read by the same parser as every other image, so what
 //! is judged is exactly what the node will pull.
 
-use serde::Deserialize;
-
 use crate::json::Text;
+use crate::json_reader::{field, once, Reader};
 use crate::reference::{Host, Reference};
 use crate::registry::RegistryPattern;
 
 /// One `mirrors` entry as written.
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 pub struct RawMirror<'a> {
     /// Which images to rewrite (a registries entry).
-    #[serde(borrow)]
     pub from: Text<'a>,
     /// Where to pull them from instead: host[:port][/path].
-    #[serde(borrow)]
     pub to: Text<'a>,
+}
+
+impl<'a> RawMirror<'a> {
+    /// Reads the `mirrors` list at the cursor: maps with exactly `from` and `to`.
+    pub fn read_list(r: &mut Reader<'a>) -> Result<Vec<RawMirror<'a>>, String> {
+        const KEYS: [&str; 2] = ["from", "to"];
+        let mut mirrors = Vec::new();
+        let mut elements = r.array("a sequence")?;
+        while elements.next(r)? {
+            let mut fields: [Option<Text>; 2] = [None, None];
+            let mut seen = [false; 2];
+            let mut members = r.object("a map with `from` and `to`")?;
+            while let Some(key) = members.next_key(r)? {
+                let i = field(&key, &KEYS)?;
+                once(&mut seen, i, &KEYS)?;
+                fields[i] = Some(Text(r.string("a string")?));
+            }
+            match fields {
+                [Some(from), Some(to)] => mirrors.push(RawMirror { from, to }),
+                [None, _] => return Err("missing field `from`".into()),
+                [_, None] => return Err("missing field `to`".into()),
+            }
+        }
+        Ok(mirrors)
+    }
 }
 
 /// The checked mirror entries.
@@ -146,7 +167,7 @@ mod tests {
         f: impl FnOnce(Result<Mirrors, String>) -> T,
     ) -> T {
         let text = mirrors.to_string();
-        let raw: Vec<RawMirror> = serde_json::from_str(&text).expect("json");
+        let raw = RawMirror::read_list(&mut Reader::new(text.as_bytes())).expect("json");
         let mut errors = Vec::new();
         let compiled = Mirrors::compile(&raw, &mut errors);
         f(if errors.is_empty() {

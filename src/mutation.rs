@@ -1,9 +1,9 @@
 //! Writing mirrored images back into the object, touching nothing else.
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::json::describe_json_error;
+use crate::json_reader::Reader;
 use crate::workload::ContainerKind;
 
 /// One container whose image is to be replaced.
@@ -17,16 +17,6 @@ pub struct Rewrite {
     pub image: String,
 }
 
-#[derive(Deserialize)]
-struct Payload {
-    request: Request,
-}
-
-#[derive(Deserialize)]
-struct Request {
-    object: Value,
-}
-
 /// The request's object with each rewritten image in place. The payload is read a
 /// second time, as a whole, only when something is rewritten.
 pub fn apply(
@@ -34,10 +24,8 @@ pub fn apply(
     pod_spec_path: &[&str],
     rewrites: &[Rewrite],
 ) -> Result<Value, String> {
-    let mut object = serde_json::from_slice::<Payload>(payload)
-        .map_err(|e| describe_json_error(&e))?
-        .request
-        .object;
+    let object = find(payload, &["request", "object"])?.ok_or("missing field `object`")?;
+    let mut object: Value = serde_json::from_slice(object).map_err(|e| describe_json_error(&e))?;
     for rewrite in rewrites {
         let mut pointer = String::new();
         for segment in pod_spec_path {
@@ -55,6 +43,27 @@ pub fn apply(
         *slot = Value::String(rewrite.image.clone());
     }
     Ok(object)
+}
+
+/// The JSON text at `path` from the payload's root, if there is one.
+fn find<'p>(payload: &'p [u8], path: &[&str]) -> Result<Option<&'p [u8]>, String> {
+    let mut r = Reader::new(payload);
+    let mut found = None;
+    for name in path {
+        found = None;
+        let mut members = r.object("a map")?;
+        while let Some(key) = members.next_key(&mut r)? {
+            if key.as_ref() == name.as_bytes() {
+                found = Some(r.pos());
+                break;
+            }
+            r.skip()?;
+        }
+        if found.is_none() {
+            return Ok(None);
+        }
+    }
+    found.map(|_| r.raw()).transpose()
 }
 
 #[cfg(test)]

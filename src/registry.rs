@@ -415,7 +415,7 @@ mod tests {
             let images = [image];
             let first_look = Candidates::new(&images, None);
             assert!(
-                first_look.may_match(entry, entry.contains(['*', '?'])),
+                first_look.may_match(entry.as_bytes(), entry.contains(['*', '?'])),
                 "the first look dropped a match"
             );
         }

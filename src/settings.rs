@@ -12,12 +12,11 @@
 //! (`BadSettings`), one that names other registries or paths is skipped
 //! unread, since `validate_settings` refused it when the policy was loaded.
 
-use serde::Deserialize;
-
 use crate::candidates::Candidates;
 use crate::entry_scan::EntryList;
 use crate::image_pattern::ImagePattern;
-use crate::json::{describe_json_error, Text as Entry};
+use crate::json::Text as Entry;
+use crate::json_reader::{field, once, Reader};
 use crate::mirror::{Mirrors, RawMirror};
 use crate::pin::OnFailure;
 use crate::reference::{ParseError, Reference};
@@ -25,53 +24,39 @@ use crate::registry::RegistryPattern;
 use crate::tag_pattern::TagPattern;
 
 /// Settings exactly as written, strings borrowed from the payload.
-#[derive(Deserialize, Default, Debug)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Default, Debug)]
 pub struct RawSettings<'a> {
     /// Registries an image may (or must not) come from.
-    #[serde(default, borrow)]
     pub registries: Option<AllowReject<'a>>,
     /// Tags that are refused.
-    #[serde(default, borrow)]
     pub tags: Option<RejectOnly<'a>>,
     /// Single images (or globs) that are allowed or refused.
-    #[serde(default, borrow)]
     pub images: Option<AllowReject<'a>>,
     /// Every image must be pinned by digest.
-    #[serde(default)]
     pub require_digest: Option<bool>,
     /// On UPDATE, images already in `oldObject` are not judged again.
-    #[serde(default)]
     pub allow_existing_violations: Option<bool>,
     /// Registries to rewrite to trusted mirrors (makes the policy mutating).
-    #[serde(default, borrow)]
     pub mirrors: Option<Vec<RawMirror<'a>>>,
     /// Pin every admitted image to the digest its tag names (makes the policy mutating).
-    #[serde(default)]
     pub pin_digests: Option<bool>,
     /// What a failed digest lookup does: `reject` (default) or `admit`.
-    #[serde(default, borrow)]
     pub on_pin_failure: Option<Entry<'a>>,
 }
 
 /// An `allow` list and a `reject` list.
-#[derive(Deserialize, Default, Debug)]
-#[serde(deny_unknown_fields)]
+#[derive(Default, Debug)]
 pub struct AllowReject<'a> {
     /// Entries that admit.
-    #[serde(default, borrow)]
     pub allow: Option<EntryList<'a>>,
     /// Entries that refuse; they win over `allow`.
-    #[serde(default, borrow)]
     pub reject: Option<EntryList<'a>>,
 }
 
 /// A `reject` list alone (tags have no allow list).
-#[derive(Deserialize, Default, Debug)]
-#[serde(deny_unknown_fields)]
+#[derive(Default, Debug)]
 pub struct RejectOnly<'a> {
     /// Entries that refuse.
-    #[serde(default, borrow)]
     pub reject: Option<EntryList<'a>>,
 }
 
@@ -134,7 +119,7 @@ impl<'a> Rules<'a> {
         let images = raw.images.as_ref();
         let registries_allow = registries.and_then(|r| r.allow.as_ref());
         let registry_candidate =
-            |entry: &str, glob: bool| candidates.as_ref().is_none_or(|c| c.may_match(entry, glob));
+            |entry: &[u8], glob: bool| candidates.as_ref().is_none_or(|c| c.may_match(entry, glob));
         let rules = Rules {
             registries_allow_set: registries_allow.is_some_and(|l| !l.is_empty()),
             registries_allow: compile(
@@ -235,7 +220,7 @@ impl RawSettings<'_> {
 fn compile<'a, T>(
     list: &str,
     entries: Option<&'a EntryList<'_>>,
-    keep: impl Fn(&str, bool) -> bool,
+    keep: impl Fn(&[u8], bool) -> bool,
     parse: impl Fn(&'a str) -> Result<T, String>,
     errors: &mut Vec<String>,
 ) -> Vec<T> {
@@ -261,8 +246,84 @@ fn compile<'a, T>(
 
 /// Reads settings JSON and checks them: the message names every bad entry.
 pub fn check(json: &[u8]) -> Result<(), String> {
-    let raw: RawSettings = serde_json::from_slice(json).map_err(|e| describe_json_error(&e))?;
+    let raw = RawSettings::from_json(json)?;
     Rules::from_raw(&raw).map(|_| ())
+}
+
+/// The keys of the settings, in the order [`RawSettings::read`] matches them.
+const SETTINGS_KEYS: [&str; 8] = [
+    "registries",
+    "tags",
+    "images",
+    "requireDigest",
+    "allowExistingViolations",
+    "mirrors",
+    "pinDigests",
+    "onPinFailure",
+];
+
+impl<'a> RawSettings<'a> {
+    /// Reads a whole JSON text of settings; `null` is no settings, which set no rule.
+    pub fn from_json(json: &'a [u8]) -> Result<RawSettings<'a>, String> {
+        let mut r = Reader::new(json);
+        let settings = Self::read(&mut r)?;
+        r.end()?;
+        Ok(settings.unwrap_or_default())
+    }
+
+    /// Reads the settings at the cursor (`None` for null), lists kept raw.
+    ///
+    /// Unknown keys are refused (a typo such as `registry:` must not turn the
+    /// policy off), and so are keys given twice; messages use serde's words.
+    pub fn read(r: &mut Reader<'a>) -> Result<Option<RawSettings<'a>>, String> {
+        r.optional(|r| {
+            let mut settings = RawSettings::default();
+            let mut seen = [false; SETTINGS_KEYS.len()];
+            let mut members = r.object("a map of settings")?;
+            while let Some(key) = members.next_key(r)? {
+                let i = field(&key, &SETTINGS_KEYS)?;
+                once(&mut seen, i, &SETTINGS_KEYS)?;
+                match i {
+                    0 => settings.registries = read_lists(r, &["allow", "reject"])?,
+                    1 => {
+                        settings.tags =
+                            read_lists(r, &["reject"])?.map(|l| RejectOnly { reject: l.reject })
+                    }
+                    2 => settings.images = read_lists(r, &["allow", "reject"])?,
+                    3 => settings.require_digest = r.optional(|r| r.bool("a boolean"))?,
+                    4 => {
+                        settings.allow_existing_violations = r.optional(|r| r.bool("a boolean"))?
+                    }
+                    5 => settings.mirrors = r.optional(RawMirror::read_list)?,
+                    6 => settings.pin_digests = r.optional(|r| r.bool("a boolean"))?,
+                    _ => {
+                        settings.on_pin_failure = r.optional(|r| r.string("a string").map(Entry))?
+                    }
+                }
+            }
+            Ok(settings)
+        })
+    }
+}
+
+/// `{"allow": [...], "reject": [...]}` with the given keys (both, or `reject`
+/// alone), lists kept raw; or null.
+fn read_lists<'a>(r: &mut Reader<'a>, keys: &[&str]) -> Result<Option<AllowReject<'a>>, String> {
+    r.optional(|r| {
+        let mut lists = AllowReject::default();
+        let mut seen = [false; 2];
+        let mut members = r.object("a map of lists")?;
+        while let Some(key) = members.next_key(r)? {
+            let i = field(&key, keys)?;
+            once(&mut seen, i, keys)?;
+            let list = r.optional(|r| r.raw().map(EntryList::new))?;
+            match keys[i] {
+                "allow" => lists.allow = list,
+                _ => lists.reject = list,
+            }
+        }
+        Ok(lists)
+    })
 }
 
 #[cfg(test)]
@@ -341,8 +402,7 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let raw: RawSettings =
-            serde_json::from_str(r#"{"tags": {"reject": ["latest"]}}"#).expect("json");
+        let raw = RawSettings::from_json(br#"{"tags": {"reject": ["latest"]}}"#).expect("json");
         let rules = Rules::from_raw(&raw).expect("valid");
         assert!(rules.allow_existing_violations);
         assert!(!rules.require_digest);

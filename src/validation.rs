@@ -1,22 +1,31 @@
 //! Judging the images of an admission request against the rules.
 
-use serde::Deserialize;
-
 use crate::image_pattern::ListKind;
-use crate::json::{describe_json_error, Text};
+use crate::json::Text;
+use crate::json_reader::Reader;
 use crate::mutation::{self, Rewrite};
 use crate::pin::{self, Lookup, OnFailure, Pinned};
 use crate::reference::{self, ParseError, Reference};
 use crate::settings::{RawSettings, Rules};
 use crate::workload::{AdmissionRequest, ContainerImage, ContainerKind};
 
-/// The `validate` payload: the request and the settings, both read in one pass.
-#[derive(Deserialize)]
-struct Payload<'a> {
-    #[serde(borrow)]
-    request: AdmissionRequest<'a>,
-    #[serde(default, borrow)]
-    settings: Option<RawSettings<'a>>,
+/// Reads the `validate` payload, the request and the settings, in one pass.
+fn read_payload(json: &[u8]) -> Result<(AdmissionRequest<'_>, Option<RawSettings<'_>>), String> {
+    let mut r = Reader::new(json);
+    let (mut request, mut settings) = (None, None);
+    let mut members = r.object("a ValidationRequest object")?;
+    while let Some(key) = members.next_key(&mut r)? {
+        match &*key {
+            b"request" if request.is_some() => return Err("duplicate field `request`".into()),
+            b"request" => request = Some(AdmissionRequest::read(&mut r)?),
+            b"settings" if settings.is_some() => return Err("duplicate field `settings`".into()),
+            b"settings" => settings = Some(RawSettings::read(&mut r)?),
+            _ => r.skip()?,
+        }
+    }
+    r.end()?;
+    let request = request.ok_or("missing field `request`")?;
+    Ok((request, settings.flatten()))
 }
 
 /// The outcome of one `validate` call.
@@ -71,14 +80,13 @@ pub enum Problem {
 /// Reads the payload and judges every image in it; `lookup` asks the host for
 /// digests when the settings pin them.
 pub fn validate<'p>(payload_bytes: &'p [u8], lookup: &mut Lookup<'_>) -> Verdict<'p> {
-    let payload: Payload = match serde_json::from_slice(payload_bytes) {
-        Ok(p) => p,
-        Err(e) => return Verdict::BadRequest(describe_json_error(&e)),
+    let (request, settings) = match read_payload(payload_bytes) {
+        Ok(payload) => payload,
+        Err(why) => return Verdict::BadRequest(why),
     };
-    let raw = payload.settings.unwrap_or_default();
+    let raw = settings.unwrap_or_default();
     // Each image is read once; its registry decides which settings entries are compiled.
-    let images: Vec<Result<Reference, ParseError>> = payload
-        .request
+    let images: Vec<Result<Reference, ParseError>> = request
         .images
         .iter()
         .map(|c| reference::parse(&c.image))
@@ -87,7 +95,7 @@ pub fn validate<'p>(payload_bytes: &'p [u8], lookup: &mut Lookup<'_>) -> Verdict
         Ok(rules) => rules,
         Err(e) => return Verdict::BadSettings(e),
     };
-    let (findings, mut rewrites) = judge_request(&payload.request, &images, &rules);
+    let (findings, mut rewrites) = judge_request(&request, &images, &rules);
     if !findings.is_empty() {
         return Verdict::Reject(findings);
     }
@@ -95,7 +103,7 @@ pub fn validate<'p>(payload_bytes: &'p [u8], lookup: &mut Lookup<'_>) -> Verdict
     let mut warnings = Vec::new();
     if rules.pin_digests {
         let findings = pin_admitted(
-            &payload.request,
+            &request,
             &images,
             &rules,
             &mut rewrites,
@@ -106,7 +114,7 @@ pub fn validate<'p>(payload_bytes: &'p [u8], lookup: &mut Lookup<'_>) -> Verdict
             return Verdict::Reject(findings);
         }
     }
-    let object = match payload.request.pod_spec_path {
+    let object = match request.pod_spec_path {
         Some(path) if !rewrites.is_empty() => {
             match mutation::apply(payload_bytes, path, &rewrites) {
                 Ok(object) => Some(object),
@@ -313,7 +321,7 @@ mod tests {
     /// Judges one image under the given settings.
     fn problems(settings: Value, image: &str) -> Vec<Problem> {
         let text = settings.to_string();
-        let raw: RawSettings = serde_json::from_str(&text).expect("settings");
+        let raw = RawSettings::from_json(text.as_bytes()).expect("settings");
         let rules = Rules::from_raw(&raw).expect("valid settings");
         match reference::parse(image) {
             Ok(r) => judge(&r, &rules),

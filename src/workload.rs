@@ -6,11 +6,8 @@
 
 use std::fmt;
 
-use serde::de::{DeserializeSeed, Deserializer, Error, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
-use crate::json::{KeyIn, KeyIs, Text};
+use crate::json::Text;
+use crate::json_reader::{Error, Reader};
 
 /// Where each kind keeps its pod spec: API group, kind, path from the object root.
 pub const POD_SPEC_LOCATIONS: &[(&str, &str, &[&str])] = &[
@@ -99,91 +96,102 @@ pub struct AdmissionRequest<'a> {
     pub old_images: Vec<ContainerImage<'a>>,
 }
 
-#[derive(Deserialize)]
-#[serde(field_identifier, rename_all = "camelCase")]
-enum RequestField {
-    Kind,
-    Operation,
-    Object,
-    OldObject,
-    #[serde(other)]
-    Other,
-}
+/// The request fields the policy reads, in the order [`AdmissionRequest::read`] matches them.
+const REQUEST_FIELDS: [&str; 4] = ["kind", "operation", "object", "oldObject"];
 
-#[derive(Deserialize, Default)]
-struct GroupVersionKind<'a> {
-    #[serde(default, borrow)]
-    group: Text<'a>,
-    #[serde(default, borrow)]
-    kind: Text<'a>,
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for AdmissionRequest<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(RequestVisitor)
-    }
-}
-
-struct RequestVisitor;
-
-impl<'de> Visitor<'de> for RequestVisitor {
-    type Value = AdmissionRequest<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an AdmissionRequest object")
+impl<'a> AdmissionRequest<'a> {
+    /// Reads a whole JSON text holding one AdmissionRequest.
+    pub fn from_json(json: &'a [u8]) -> Result<Self, Error> {
+        let mut r = Reader::new(json);
+        let request = Self::read(&mut r)?;
+        r.end()?;
+        Ok(request)
     }
 
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+    /// Reads the AdmissionRequest object at the cursor, in one pass.
+    ///
+    /// Each field it reads may appear once: a second `object` or `kind` could
+    /// otherwise show the policy other images than the ones that are run.
+    pub fn read(r: &mut Reader<'a>) -> Result<Self, Error> {
         let mut request = AdmissionRequest::default();
-        let mut kind_seen = false;
+        let mut seen = [false; REQUEST_FIELDS.len()];
         // Objects met before `kind` (keys may come in any order) are kept as raw
         // JSON and walked once the kind is known.
-        let mut pending: [Option<&'de RawValue>; 2] = [None, None];
-        while let Some(field) = map.next_key::<RequestField>()? {
+        let mut pending: [Option<&'a [u8]>; 2] = [None, None];
+        let mut members = r.object("an AdmissionRequest object")?;
+        while let Some(key) = members.next_key(r)? {
+            let Some(field) = REQUEST_FIELDS.iter().position(|f| f.as_bytes() == &*key) else {
+                r.skip()?;
+                continue;
+            };
+            if std::mem::replace(&mut seen[field], true) {
+                return Err(format!("duplicate field `{}`", REQUEST_FIELDS[field]));
+            }
             match field {
-                RequestField::Kind => {
-                    let gvk: Option<GroupVersionKind> = map.next_value()?;
-                    let gvk = gvk.unwrap_or_default();
-                    request.pod_spec_path = pod_spec_path(&gvk.group, &gvk.kind);
-                    request.group = gvk.group;
-                    request.kind = gvk.kind;
-                    kind_seen = true;
+                0 => {
+                    let (group, kind) = read_kind(r)?;
+                    request.pod_spec_path = pod_spec_path(&group, &kind);
+                    request.group = group;
+                    request.kind = kind;
                 }
-                RequestField::Operation => {
-                    request.operation = map.next_value::<Option<Text>>()?.unwrap_or_default();
-                }
-                RequestField::Object | RequestField::OldObject => {
-                    let slot = usize::from(matches!(field, RequestField::OldObject));
-                    if kind_seen {
-                        let images = match request.pod_spec_path {
-                            Some(path) => map.next_value_seed(PodSpecImages { path })?,
-                            None => {
-                                map.next_value::<IgnoredAny>()?;
-                                Vec::new()
-                            }
-                        };
-                        *images_slot(&mut request, slot) = images;
-                    } else {
-                        pending[slot] = Some(map.next_value()?);
+                1 => request.operation = optional_text(r)?.unwrap_or_default(),
+                _ => {
+                    let slot = field - 2;
+                    if !seen[0] {
+                        pending[slot] = Some(r.raw()?);
+                        continue;
                     }
-                }
-                RequestField::Other => {
-                    map.next_value::<IgnoredAny>()?;
+                    let images = match request.pod_spec_path {
+                        Some(path) => pod_spec_images(r, path)?,
+                        None => {
+                            r.skip()?;
+                            Vec::new()
+                        }
+                    };
+                    *images_slot(&mut request, slot) = images;
                 }
             }
         }
         if let Some(path) = request.pod_spec_path {
             for (slot, raw) in pending.into_iter().enumerate() {
                 if let Some(raw) = raw {
-                    let mut de = serde_json::Deserializer::from_slice(raw.get().as_bytes());
-                    *images_slot(&mut request, slot) = PodSpecImages { path }
-                        .deserialize(&mut de)
-                        .map_err(M::Error::custom)?;
+                    *images_slot(&mut request, slot) =
+                        pod_spec_images(&mut Reader::new(raw), path)?;
                 }
             }
         }
         Ok(request)
     }
+}
+
+/// `request.kind`: its group and kind (a null or missing one names no kind).
+fn read_kind<'a>(r: &mut Reader<'a>) -> Result<(Text<'a>, Text<'a>), Error> {
+    let mut fields = [Text::default(), Text::default()];
+    if r.null()? {
+        return Ok((fields[0].clone(), fields[1].clone()));
+    }
+    const NAMES: [&str; 2] = ["group", "kind"];
+    let mut seen = [false; 2];
+    let mut members = r.object("a GroupVersionKind object")?;
+    while let Some(key) = members.next_key(r)? {
+        match NAMES.iter().position(|n| n.as_bytes() == &*key) {
+            Some(i) if std::mem::replace(&mut seen[i], true) => {
+                return Err(format!("duplicate field `{}`", NAMES[i]))
+            }
+            Some(i) => fields[i] = Text(r.string("a string")?),
+            None => r.skip()?,
+        }
+    }
+    let [group, kind] = fields;
+    Ok((group, kind))
+}
+
+/// A string, or `None` for null.
+fn optional_text<'a>(r: &mut Reader<'a>) -> Result<Option<Text<'a>>, Error> {
+    if r.null()? {
+        return Ok(None);
+    }
+    r.string("a string").map(|s| Some(Text(s)))
 }
 
 /// `images` for slot 0 (`object`), `old_images` for slot 1 (`oldObject`).
@@ -198,61 +206,30 @@ fn images_slot<'r, 'a>(
     }
 }
 
-/// Follows `path` down from an object to its pod spec and reads its images.
-struct PodSpecImages {
-    path: &'static [&'static str],
-}
-
-impl<'de> DeserializeSeed<'de> for PodSpecImages {
-    type Value = Vec<ContainerImage<'de>>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_option(self)
+/// Follows `path` down from an object to its pod spec and reads its images;
+/// a missing or null object, template or spec has none.
+fn pod_spec_images<'a>(
+    r: &mut Reader<'a>,
+    path: &[&str],
+) -> Result<Vec<ContainerImage<'a>>, Error> {
+    if r.null()? {
+        return Ok(Vec::new());
     }
-}
-
-impl<'de> Visitor<'de> for PodSpecImages {
-    type Value = Vec<ContainerImage<'de>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        match self.path.first() {
-            Some(next) => write!(f, "an object with `{next}`"),
-            None => f.write_str("a pod spec"),
+    let Some((next, rest)) = path.split_first() else {
+        return read_pod_spec(r);
+    };
+    let mut found = None;
+    let mut members = r.object(&format!("an object with `{next}`"))?;
+    while let Some(key) = members.next_key(r)? {
+        if next.as_bytes() != &*key {
+            r.skip()?;
+        } else if found.is_some() {
+            return Err(format!("duplicate field `{next}`"));
+        } else {
+            found = Some(pod_spec_images(r, rest)?);
         }
     }
-
-    /// A missing or null object, template or spec has no images.
-    fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        match self.path.split_first() {
-            None => d.deserialize_map(PodSpecVisitor),
-            Some(_) => d.deserialize_map(self),
-        }
-    }
-
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-        let Some((next, rest)) = self.path.split_first() else {
-            return Err(M::Error::custom("a pod spec"));
-        };
-        let mut found: Option<Self::Value> = None;
-        while let Some(is_next) = map.next_key_seed(KeyIs(next))? {
-            if !is_next {
-                map.next_value::<IgnoredAny>()?;
-            } else if found.is_some() {
-                return Err(M::Error::duplicate_field(next));
-            } else {
-                found = Some(map.next_value_seed(PodSpecImages { path: rest })?);
-            }
-        }
-        Ok(found.unwrap_or_default())
-    }
+    Ok(found.unwrap_or_default())
 }
 
 /// The image-bearing fields of a pod spec, in [`ContainerKind`] order.
@@ -262,126 +239,66 @@ const CONTAINER_LISTS: [(&str, ContainerKind); 3] = [
     ("ephemeralContainers", ContainerKind::EphemeralContainer),
 ];
 
-/// Reads the images of a pod spec; every other field is skipped unread, and
-/// keys are compared as bytes. A list given twice is refused, so a second
-/// `containers` cannot hide images from the policy.
-struct PodSpecVisitor;
-
-impl<'de> Visitor<'de> for PodSpecVisitor {
-    type Value = Vec<ContainerImage<'de>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a pod spec")
-    }
-
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-        const NAMES: [&str; 3] = [
-            CONTAINER_LISTS[0].0,
-            CONTAINER_LISTS[1].0,
-            CONTAINER_LISTS[2].0,
-        ];
-        let mut images = Vec::new();
-        let mut seen = [false; 3];
-        while let Some(key) = map.next_key_seed(KeyIn(&NAMES))? {
-            let Some(i) = key else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            if std::mem::replace(&mut seen[i], true) {
-                return Err(M::Error::duplicate_field(NAMES[i]));
-            }
-            map.next_value_seed(ContainerList {
-                kind: CONTAINER_LISTS[i].1,
-                out: &mut images,
-            })?;
+/// Reads the images of a pod spec; every other field is skipped unread. A
+/// list given twice is refused, so a second `containers` cannot hide images
+/// from the policy.
+fn read_pod_spec<'a>(r: &mut Reader<'a>) -> Result<Vec<ContainerImage<'a>>, Error> {
+    let mut images = Vec::new();
+    let mut seen = [false; 3];
+    let mut members = r.object("a pod spec")?;
+    while let Some(key) = members.next_key(r)? {
+        let Some(i) = CONTAINER_LISTS
+            .iter()
+            .position(|(name, _)| name.as_bytes() == &*key)
+        else {
+            r.skip()?;
+            continue;
+        };
+        let (name, kind) = CONTAINER_LISTS[i];
+        if std::mem::replace(&mut seen[i], true) {
+            return Err(format!("duplicate field `{name}`"));
         }
-        // Lists may come in any order; findings and rewrites follow ContainerKind.
-        images.sort_by_key(|c: &ContainerImage| c.kind);
-        Ok(images)
-    }
-}
-
-/// Appends the images of one container list (null or missing: none).
-struct ContainerList<'o, 'de> {
-    kind: ContainerKind,
-    out: &'o mut Vec<ContainerImage<'de>>,
-}
-
-impl<'de> DeserializeSeed<'de> for ContainerList<'_, 'de> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ContainerList<'_, 'de> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "a list of {}", self.kind.field())
-    }
-
-    fn visit_none<E: Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_unit<E: Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        if r.null()? {
+            continue;
+        }
+        let mut elements = r.array(&format!("a list of {name}"))?;
         let mut index = 0;
-        while let Some((name, image)) = seq.next_element_seed(ContainerFields)? {
-            self.out.push(ContainerImage {
-                kind: self.kind,
+        while elements.next(r)? {
+            let (name, image) = read_container(r)?;
+            images.push(ContainerImage {
+                kind,
                 index,
-                name: name.unwrap_or_default(),
-                image: image.unwrap_or_default(),
+                name,
+                image,
             });
             index += 1;
         }
-        Ok(())
     }
+    // Lists may come in any order; findings and rewrites follow ContainerKind.
+    images.sort_by_key(|c: &ContainerImage| c.kind);
+    Ok(images)
 }
 
-/// A container's `name` and `image`; every other field is skipped unread.
-struct ContainerFields;
-
-impl<'de> DeserializeSeed<'de> for ContainerFields {
-    type Value = (Option<Text<'de>>, Option<Text<'de>>);
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ContainerFields {
-    type Value = (Option<Text<'de>>, Option<Text<'de>>);
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a container")
-    }
-
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-        const NAMES: [&str; 2] = ["name", "image"];
-        let mut fields: [Option<Option<Text<'de>>>; 2] = [None, None];
-        while let Some(key) = map.next_key_seed(KeyIn(&NAMES))? {
-            match key {
-                Some(i) if fields[i].is_some() => return Err(M::Error::duplicate_field(NAMES[i])),
-                Some(i) => fields[i] = Some(map.next_value()?),
-                None => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+/// A container's `name` and `image` (empty when missing or null); every other
+/// field is skipped unread.
+fn read_container<'a>(r: &mut Reader<'a>) -> Result<(Text<'a>, Text<'a>), Error> {
+    const NAMES: [&str; 2] = ["name", "image"];
+    let mut fields: [Option<Option<Text<'a>>>; 2] = [None, None];
+    let mut members = r.object("a container")?;
+    while let Some(key) = members.next_key(r)? {
+        match NAMES.iter().position(|n| n.as_bytes() == &*key) {
+            Some(i) if fields[i].is_some() => {
+                return Err(format!("duplicate field `{}`", NAMES[i]))
             }
+            Some(i) => fields[i] = Some(optional_text(r)?),
+            None => r.skip()?,
         }
-        let [name, image] = fields;
-        Ok((name.flatten(), image.flatten()))
     }
+    let [name, image] = fields;
+    Ok((
+        name.flatten().unwrap_or_default(),
+        image.flatten().unwrap_or_default(),
+    ))
 }
 
 #[cfg(test)]
@@ -393,7 +310,7 @@ mod tests {
     /// (list, name, image) triples read from a request.
     fn read(request: serde_json::Value) -> Result<Vec<(String, String, String)>, String> {
         let text = request.to_string();
-        let parsed: AdmissionRequest = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let parsed: AdmissionRequest = AdmissionRequest::from_json(text.as_bytes())?;
         Ok(parsed
             .images
             .iter()
@@ -506,7 +423,7 @@ mod tests {
     ) {
         let text =
             format!(r#"{{"kind": {{"group": "", "kind": "Pod"}}, "object": {{"spec": {spec}}}}}"#);
-        let got = serde_json::from_str::<AdmissionRequest>(&text).map(|r| {
+        let got = AdmissionRequest::from_json(text.as_bytes()).map(|r| {
             r.images
                 .iter()
                 .map(|c| triple(&c.kind.to_string(), &c.name, &c.image))
@@ -522,7 +439,7 @@ mod tests {
     #[test]
     fn duplicate_path_key_is_refused() {
         let text = r#"{"kind": {"group": "", "kind": "Pod"}, "object": {"spec": {"containers": []}, "spec": {"containers": [{"image": "evil.com/x"}]}}}"#;
-        let err = serde_json::from_str::<AdmissionRequest>(text).expect_err("duplicate");
+        let err = AdmissionRequest::from_json(text.as_bytes()).expect_err("duplicate");
         assert!(err.to_string().contains("duplicate field `spec`"), "{err}");
     }
 
@@ -532,7 +449,7 @@ mod tests {
             "object": {"spec": {"containers": [{"name": "app", "image": "b"}]}},
             "oldObject": {"spec": {"containers": [{"name": "app", "image": "a"}]}}})
         .to_string();
-        let request: AdmissionRequest = serde_json::from_str(&text).expect("request");
+        let request = AdmissionRequest::from_json(text.as_bytes()).expect("request");
         assert_eq!(&*request.operation, "UPDATE");
         assert_eq!(&*request.old_images[0].image, "a");
         assert_eq!(&*request.images[0].image, "b");

@@ -41,7 +41,7 @@ fn through_validate(images: &[&str], settings: &str) -> String {
 
 /// Every entry compiled, each image judged against all of them.
 fn through_every_entry(images: &[&str], settings: &str) -> String {
-    let raw: RawSettings = serde_json::from_str(settings).expect("settings json");
+    let raw = RawSettings::from_json(settings.as_bytes()).expect("settings json");
     let rules = match Rules::from_raw(&raw) {
         Ok(rules) => rules,
         Err(why) => return format!("bad settings: {why}"),
