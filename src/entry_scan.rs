@@ -13,12 +13,15 @@
 use std::cell::OnceCell;
 use std::fmt;
 
+use crate::candidates::Candidates;
 use crate::json::Text;
 use crate::json_reader::{bytes_below, bytes_equal, Reader};
 
 /// A JSON list of strings, unread until asked for.
 pub struct EntryList<'a> {
     raw: &'a [u8],
+    /// The entries a first look kept while the list was read, if it had one.
+    sifted: Option<Vec<(usize, &'a str)>>,
     /// The list as the JSON reader reads it, filled only when the scan gives up.
     decoded: OnceCell<Result<Vec<Text<'a>>, String>>,
 }
@@ -34,8 +37,30 @@ impl<'a> EntryList<'a> {
     pub fn new(raw: &'a [u8]) -> Self {
         EntryList {
             raw,
+            sifted: None,
             decoded: OnceCell::new(),
         }
+    }
+
+    /// Reads the list at the cursor. With a `first_look`, a plain list is
+    /// sifted in the same pass: only the entries that may match its
+    /// registries are kept, so a long list is read once.
+    pub fn read(r: &mut Reader<'a>, first_look: Option<&Candidates<'_>>) -> Result<Self, String> {
+        let Some(first_look) = first_look else {
+            return r.raw().map(EntryList::new);
+        };
+        let mut kept = Vec::new();
+        let (raw, scanned) = r.raw_by(|rest| {
+            scan(rest, |i, entry, glob| {
+                if first_look.may_match(entry, glob) {
+                    kept.push((i, std::str::from_utf8(entry).ok()?));
+                }
+                Some(())
+            })
+        })?;
+        let mut list = EntryList::new(raw);
+        list.sifted = scanned.then_some(kept);
+        Ok(list)
     }
 
     /// True for `[]`; anything else (even a value of the wrong type) counts as set.
@@ -47,13 +72,24 @@ impl<'a> EntryList<'a> {
 
     /// The entries `keep` selects, with their positions in the list.
     /// `keep(entry, may_have_glob)`: `may_have_glob` is true when the entry
-    /// may contain `*` or `?` (never false when it does).
+    /// may contain `*` or `?` (never false when it does). When
+    /// `sifted_suffices`, `keep` selects nothing the first look dropped, so only
+    /// the entries it kept are offered again.
     ///
     /// Fails only when the list is not a list of strings, in serde's words.
     pub fn select(
         &self,
         mut keep: impl FnMut(&[u8], bool) -> bool,
+        sifted_suffices: bool,
     ) -> Result<Vec<(usize, &str)>, String> {
+        if let (Some(sifted), true) = (&self.sifted, sifted_suffices) {
+            let glob = |e: &str| e.contains(['*', '?']);
+            return Ok(sifted
+                .iter()
+                .copied()
+                .filter(|(_, e)| keep(e.as_bytes(), glob(e)))
+                .collect());
+        }
         let mut kept = Vec::new();
         // Only kept entries are checked for UTF-8: one that is not takes the full read.
         let scanned = scan(self.raw, |i, entry, glob| {
@@ -63,7 +99,7 @@ impl<'a> EntryList<'a> {
             kept.push((i, std::str::from_utf8(entry).ok()?));
             Some(())
         });
-        if scanned.is_some() {
+        if scanned == Some(self.raw.len()) {
             return Ok(kept);
         }
         kept.clear();
@@ -85,17 +121,20 @@ impl<'a> EntryList<'a> {
     }
 }
 
-/// Calls `each(index, string, may_have_glob)` for every string of a JSON array
-/// of plain strings, and returns `Some`. Returns `None` (having perhaps called
-/// `each` for some strings) on anything else, or when `each` does: the caller
-/// must read it otherwise.
-fn scan<'r>(b: &'r [u8], mut each: impl FnMut(usize, &'r [u8], bool) -> Option<()>) -> Option<()> {
+/// Calls `each(index, string, may_have_glob)` for every string of the JSON
+/// array of plain strings that `b` starts with, and returns the array's length.
+/// Returns `None` (having perhaps called `each` for some strings) on anything
+/// else, or when `each` does: the caller must read it otherwise.
+fn scan<'r>(
+    b: &'r [u8],
+    mut each: impl FnMut(usize, &'r [u8], bool) -> Option<()>,
+) -> Option<usize> {
     if b.first() != Some(&b'[') {
         return None;
     }
     let mut i = skip_ws(b, 1);
     if b.get(i) == Some(&b']') {
-        return (skip_ws(b, i + 1) == b.len()).then_some(());
+        return Some(i + 1);
     }
     let mut n = 0;
     loop {
@@ -109,7 +148,7 @@ fn scan<'r>(b: &'r [u8], mut each: impl FnMut(usize, &'r [u8], bool) -> Option<(
         i = skip_ws(b, start + len + 1);
         match b.get(i) {
             Some(b',') => i = skip_ws(b, i + 1),
-            Some(b']') => return (skip_ws(b, i + 1) == b.len()).then_some(()),
+            Some(b']') => return Some(i + 1),
             _ => return None,
         }
     }
@@ -170,10 +209,13 @@ mod tests {
     /// Every entry the scan hands out, with its glob flag; `None` when it gives up.
     fn scanned(json: &str) -> Option<Vec<(usize, String, bool)>> {
         let mut out = Vec::new();
-        scan(json.as_bytes(), |i, s, g| {
+        let read = scan(json.as_bytes(), |i, s, g| {
             out.push((i, String::from_utf8_lossy(s).into_owned(), g));
             Some(())
         })?;
+        if read != json.len() {
+            return None;
+        }
         Some(out)
     }
 
@@ -219,7 +261,7 @@ mod tests {
     fn selects_all(#[case] json: &str, #[case] expected: &[&str]) {
         let l = list(json);
         let all: Vec<&str> = l
-            .select(|_, _| true)
+            .select(|_, _| true, false)
             .expect("list")
             .into_iter()
             .map(|(_, s)| s)
@@ -228,10 +270,13 @@ mod tests {
         let serde: Vec<String> = serde_json::from_str(json).expect("json");
         assert_eq!(all, serde);
         // The glob flag is never false for an entry with a wildcard, on either path.
-        l.select(|s, glob| {
-            assert!(glob || !s.iter().any(|c| matches!(c, b'*' | b'?')), "{s:?}");
-            false
-        })
+        l.select(
+            |s, glob| {
+                assert!(glob || !s.iter().any(|c| matches!(c, b'*' | b'?')), "{s:?}");
+                false
+            },
+            false,
+        )
         .expect("list");
     }
 
@@ -240,7 +285,7 @@ mod tests {
     #[case::positions_after_fallback(r#"["b.example", "a.example\/x", "a.example"]"#, &[(1, "a.example/x"), (2, "a.example")])]
     fn selects_some(#[case] json: &str, #[case] expected: &[(usize, &str)]) {
         let l = list(json);
-        let kept = l.select(|s, _| s.starts_with(b"a.")).expect("list");
+        let kept = l.select(|s, _| s.starts_with(b"a."), false).expect("list");
         assert_eq!(kept, expected);
     }
 
@@ -250,7 +295,10 @@ mod tests {
     #[case::nested(r#"["a", ["b"]]"#, "invalid type: sequence, expected a string")]
     #[case::object(r#"{"allow": []}"#, "invalid type: map, expected a sequence")]
     fn refuses_other_shapes(#[case] json: &str, #[case] message: &str) {
-        assert_eq!(list(json).select(|_, _| true), Err(message.to_owned()));
+        assert_eq!(
+            list(json).select(|_, _| true, false),
+            Err(message.to_owned())
+        );
     }
 
     #[rstest]

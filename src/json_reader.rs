@@ -14,6 +14,49 @@ use std::borrow::Cow;
 /// What went wrong, in serde_json's words (without its line and column).
 pub type Error = String;
 
+/// A syntax error. The scanning functions return this one-byte code rather
+/// than a `String`: it comes back in a register, and the loops that skip
+/// most of the payload call them for every value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Syntax {
+    EofValue,
+    EofObject,
+    EofList,
+    EofString,
+    ExpectedValue,
+    ExpectedObjectComma,
+    ExpectedListComma,
+    ExpectedColon,
+    KeyNotString,
+    InvalidEscape,
+    ControlCharacter,
+    InvalidNumber,
+    ExpectedIdent,
+}
+
+impl From<Syntax> for String {
+    fn from(e: Syntax) -> String {
+        match e {
+            Syntax::EofValue => "EOF while parsing a value",
+            Syntax::EofObject => "EOF while parsing an object",
+            Syntax::EofList => "EOF while parsing a list",
+            Syntax::EofString => "EOF while parsing a string",
+            Syntax::ExpectedValue => "expected value",
+            Syntax::ExpectedObjectComma => "expected `,` or `}`",
+            Syntax::ExpectedListComma => "expected `,` or `]`",
+            Syntax::ExpectedColon => "expected `:`",
+            Syntax::KeyNotString => "key must be a string",
+            Syntax::InvalidEscape => "invalid escape",
+            Syntax::ControlCharacter => {
+                "control character (\\u0000-\\u001F) found while parsing a string"
+            }
+            Syntax::InvalidNumber => "invalid number",
+            Syntax::ExpectedIdent => "expected ident",
+        }
+        .to_owned()
+    }
+}
+
 /// A cursor over one JSON text.
 #[derive(Clone)]
 pub struct Reader<'a> {
@@ -121,8 +164,8 @@ impl<'a> Reader<'a> {
             Some(b'-' | b'0'..=b'9') => Ok(Kind::Number),
             Some(b't' | b'f') => Ok(Kind::Bool),
             Some(b'n') => Ok(Kind::Null),
-            Some(_) => Err("expected value".into()),
-            None => Err("EOF while parsing a value".into()),
+            Some(_) => Err(Syntax::ExpectedValue.into()),
+            None => Err(Syntax::EofValue.into()),
         }
     }
 
@@ -181,8 +224,8 @@ impl<'a> Reader<'a> {
     /// `true` or `false`; any other value is refused as not `expected`.
     pub fn bool(&mut self, expected: &str) -> Result<bool, Error> {
         match self.next_byte() {
-            Some(b't') => self.literal(b"true").map(|()| true),
-            Some(b'f') => self.literal(b"false").map(|()| false),
+            Some(b't') => Ok(self.literal(b"true").map(|()| true)?),
+            Some(b'f') => Ok(self.literal(b"false").map(|()| false)?),
             _ => Err(self.invalid_type(expected)),
         }
     }
@@ -195,11 +238,27 @@ impl<'a> Reader<'a> {
         Ok(self.since(start))
     }
 
+    /// Lets `scan` read the next value from its first byte: `scan` returns
+    /// its length, or `None` to have it skipped the usual way instead. Returns
+    /// the value's text, and whether `scan` read it.
+    pub fn raw_by(
+        &mut self,
+        scan: impl FnOnce(&'a [u8]) -> Option<usize>,
+    ) -> Result<(&'a [u8], bool), Error> {
+        self.ws();
+        let rest = self.b.get(self.pos..).unwrap_or_default();
+        if let Some(text) = scan(rest).and_then(|n| rest.get(..n)) {
+            self.pos += text.len();
+            return Ok((text, true));
+        }
+        self.raw().map(|text| (text, false))
+    }
+
     /// Refuses anything but whitespace after the value read.
     pub fn end(&mut self) -> Result<(), Error> {
         match self.next_byte() {
             None => Ok(()),
-            Some(_) => Err("trailing characters".into()),
+            Some(_) => Err("trailing characters".to_owned()),
         }
     }
 
@@ -257,6 +316,10 @@ impl<'a> Reader<'a> {
 
     /// Skips one value, however deeply nested, without recursion.
     pub fn skip(&mut self) -> Result<(), Error> {
+        Ok(self.skip_value()?)
+    }
+
+    fn skip_value(&mut self) -> Result<(), Syntax> {
         let mut open = Containers::default();
         'value: loop {
             match self.next_byte() {
@@ -281,8 +344,8 @@ impl<'a> Reader<'a> {
                 Some(b't') => self.literal(b"true")?,
                 Some(b'f') => self.literal(b"false")?,
                 Some(b'n') => self.literal(b"null")?,
-                Some(_) => return Err("expected value".into()),
-                None => return Err("EOF while parsing a value".into()),
+                Some(_) => return Err(Syntax::ExpectedValue),
+                None => return Err(Syntax::EofValue),
             }
             // A value ended: close containers until one goes on.
             while let Some(object) = open.innermost() {
@@ -300,10 +363,10 @@ impl<'a> Reader<'a> {
                         self.pos += 1;
                         open.pop();
                     }
-                    (None, true) => return Err("EOF while parsing an object".into()),
-                    (None, false) => return Err("EOF while parsing a list".into()),
-                    (_, true) => return Err("expected `,` or `}`".into()),
-                    (_, false) => return Err("expected `,` or `]`".into()),
+                    (None, true) => return Err(Syntax::EofObject),
+                    (None, false) => return Err(Syntax::EofList),
+                    (_, true) => return Err(Syntax::ExpectedObjectComma),
+                    (_, false) => return Err(Syntax::ExpectedListComma),
                 }
             }
             return Ok(());
@@ -312,31 +375,31 @@ impl<'a> Reader<'a> {
 
     /// Skips a member's key and its colon.
     #[inline(always)]
-    fn member_key(&mut self) -> Result<(), Error> {
+    fn member_key(&mut self) -> Result<(), Syntax> {
         match self.next_byte() {
             Some(b'"') => self.pos += 1,
-            Some(_) => return Err("key must be a string".into()),
-            None => return Err("EOF while parsing an object".into()),
+            Some(_) => return Err(Syntax::KeyNotString),
+            None => return Err(Syntax::EofObject),
         }
         self.skip_string_body()?;
         self.colon()
     }
 
     #[inline(always)]
-    fn colon(&mut self) -> Result<(), Error> {
+    fn colon(&mut self) -> Result<(), Syntax> {
         match self.next_byte() {
             Some(b':') => {
                 self.pos += 1;
                 Ok(())
             }
-            Some(_) => Err("expected `:`".into()),
-            None => Err("EOF while parsing an object".into()),
+            Some(_) => Err(Syntax::ExpectedColon),
+            None => Err(Syntax::EofObject),
         }
     }
 
     /// Moves past the closing quote of the string whose body starts at the
     /// cursor; says whether it holds escapes (each checked).
-    fn skip_string_body(&mut self) -> Result<bool, Error> {
+    fn skip_string_body(&mut self) -> Result<bool, Syntax> {
         let b = self.b;
         let mut i = self.pos;
         let mut escaped = false;
@@ -361,18 +424,14 @@ impl<'a> Reader<'a> {
                     escaped = true;
                     i = escape_end(b, i + 1)?;
                 }
-                Some(0..=0x1f) => {
-                    return Err(
-                        "control character (\\u0000-\\u001F) found while parsing a string".into(),
-                    )
-                }
+                Some(0..=0x1f) => return Err(Syntax::ControlCharacter),
                 Some(_) => i += 1,
-                None => return Err("EOF while parsing a string".into()),
+                None => return Err(Syntax::EofString),
             }
         }
     }
 
-    fn skip_number(&mut self) -> Result<(), Error> {
+    fn skip_number(&mut self) -> Result<(), Syntax> {
         let b = self.b;
         let mut i = self.pos;
         let digits = |mut i: usize| {
@@ -387,12 +446,12 @@ impl<'a> Reader<'a> {
         i = match b.get(i) {
             Some(b'0') => i + 1,
             Some(b'1'..=b'9') => digits(i + 1),
-            _ => return Err("invalid number".into()),
+            _ => return Err(Syntax::InvalidNumber),
         };
         if b.get(i) == Some(&b'.') {
             let end = digits(i + 1);
             if end == i + 1 {
-                return Err("invalid number".into());
+                return Err(Syntax::InvalidNumber);
             }
             i = end;
         }
@@ -403,7 +462,7 @@ impl<'a> Reader<'a> {
             }
             let end = digits(i);
             if end == i {
-                return Err("invalid number".into());
+                return Err(Syntax::InvalidNumber);
             }
             i = end;
         }
@@ -411,15 +470,15 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn literal(&mut self, word: &[u8]) -> Result<(), Error> {
+    fn literal(&mut self, word: &[u8]) -> Result<(), Syntax> {
         let end = self.pos + word.len();
         match self.b.get(self.pos..end) {
             Some(text) if text == word => {
                 self.pos = end;
                 Ok(())
             }
-            Some(_) => Err("expected ident".into()),
-            None => Err("EOF while parsing a value".into()),
+            Some(_) => Err(Syntax::ExpectedIdent),
+            None => Err(Syntax::EofValue),
         }
     }
 }
@@ -437,13 +496,13 @@ impl Members {
                 r.pos += 1;
                 match r.next_byte() {
                     Some(b'"') => {}
-                    Some(_) => return Err("key must be a string".into()),
-                    None => return Err("EOF while parsing an object".into()),
+                    Some(_) => return Err(Syntax::KeyNotString.into()),
+                    None => return Err(Syntax::EofObject.into()),
                 }
             }
-            (Some(_), true) => return Err("key must be a string".into()),
-            (Some(_), false) => return Err("expected `,` or `}`".into()),
-            (None, _) => return Err("EOF while parsing an object".into()),
+            (Some(_), true) => return Err(Syntax::KeyNotString.into()),
+            (Some(_), false) => return Err(Syntax::ExpectedObjectComma.into()),
+            (None, _) => return Err(Syntax::EofObject.into()),
         }
         let key = r.string_bytes()?;
         r.colon()?;
@@ -464,8 +523,8 @@ impl Elements {
                 r.pos += 1;
                 Ok(true)
             }
-            (Some(_), false) => Err("expected `,` or `]`".into()),
-            (None, _) => Err("EOF while parsing a list".into()),
+            (Some(_), false) => Err(Syntax::ExpectedListComma.into()),
+            (None, _) => Err(Syntax::EofList.into()),
         }
     }
 }
@@ -515,16 +574,16 @@ pub fn bytes_below(x: u64, n: u8) -> u64 {
 }
 
 /// Where the escape whose letter is at `b[i]` ends, or why it is not one.
-fn escape_end(b: &[u8], i: usize) -> Result<usize, Error> {
+fn escape_end(b: &[u8], i: usize) -> Result<usize, Syntax> {
     match b.get(i) {
         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(i + 1),
         Some(b'u') => match b.get(i + 1..i + 5) {
             Some(hex) if hex.iter().all(u8::is_ascii_hexdigit) => Ok(i + 5),
-            Some(_) => Err("invalid escape".into()),
-            None => Err("EOF while parsing a string".into()),
+            Some(_) => Err(Syntax::InvalidEscape),
+            None => Err(Syntax::EofString),
         },
-        Some(_) => Err("invalid escape".into()),
-        None => Err("EOF while parsing a string".into()),
+        Some(_) => Err(Syntax::InvalidEscape),
+        None => Err(Syntax::EofString),
     }
 }
 

@@ -120,12 +120,16 @@ impl<'a> Rules<'a> {
         let registries_allow = registries.and_then(|r| r.allow.as_ref());
         let registry_candidate =
             |entry: &[u8], glob: bool| candidates.as_ref().is_none_or(|c| c.may_match(entry, glob));
+        // The lists were sifted by the images' registries as they were read:
+        // enough, unless mirrors add the registries they rewrite to.
+        let sifted_suffices = candidates.is_some() && mirrors.is_empty();
         let rules = Rules {
             registries_allow_set: registries_allow.is_some_and(|l| !l.is_empty()),
             registries_allow: compile(
                 "registries.allow",
                 registries_allow,
                 registry_candidate,
+                sifted_suffices,
                 RegistryPattern::parse,
                 &mut errors,
             ),
@@ -133,6 +137,7 @@ impl<'a> Rules<'a> {
                 "registries.reject",
                 registries.and_then(|r| r.reject.as_ref()),
                 registry_candidate,
+                sifted_suffices,
                 RegistryPattern::parse,
                 &mut errors,
             ),
@@ -140,6 +145,7 @@ impl<'a> Rules<'a> {
                 "tags.reject",
                 raw.tags.as_ref().and_then(|t| t.reject.as_ref()),
                 |_, _| true,
+                false,
                 TagPattern::parse,
                 &mut errors,
             ),
@@ -147,6 +153,7 @@ impl<'a> Rules<'a> {
                 "images.allow",
                 images.and_then(|i| i.allow.as_ref()),
                 |_, _| true,
+                false,
                 ImagePattern::parse,
                 &mut errors,
             ),
@@ -154,6 +161,7 @@ impl<'a> Rules<'a> {
                 "images.reject",
                 images.and_then(|i| i.reject.as_ref()),
                 |_, _| true,
+                false,
                 ImagePattern::parse,
                 &mut errors,
             ),
@@ -221,13 +229,14 @@ fn compile<'a, T>(
     list: &str,
     entries: Option<&'a EntryList<'_>>,
     keep: impl Fn(&[u8], bool) -> bool,
+    sifted_suffices: bool,
     parse: impl Fn(&'a str) -> Result<T, String>,
     errors: &mut Vec<String>,
 ) -> Vec<T> {
     let Some(entries) = entries else {
         return Vec::new();
     };
-    let selected = match entries.select(keep) {
+    let selected = match entries.select(keep, sifted_suffices) {
         Ok(selected) => selected,
         Err(why) => {
             errors.push(why);
@@ -266,7 +275,7 @@ impl<'a> RawSettings<'a> {
     /// Reads a whole JSON text of settings; `null` is no settings, which set no rule.
     pub fn from_json(json: &'a [u8]) -> Result<RawSettings<'a>, String> {
         let mut r = Reader::new(json);
-        let settings = Self::read(&mut r)?;
+        let settings = Self::read(&mut r, None)?;
         r.end()?;
         Ok(settings.unwrap_or_default())
     }
@@ -275,7 +284,12 @@ impl<'a> RawSettings<'a> {
     ///
     /// Unknown keys are refused (a typo such as `registry:` must not turn the
     /// policy off), and so are keys given twice; messages use serde's words.
-    pub fn read(r: &mut Reader<'a>) -> Result<Option<RawSettings<'a>>, String> {
+    /// A `first_look` (the request's registries) sifts the registry lists
+    /// while they are read.
+    pub fn read(
+        r: &mut Reader<'a>,
+        first_look: Option<&Candidates<'_>>,
+    ) -> Result<Option<RawSettings<'a>>, String> {
         r.optional(|r| {
             let mut settings = RawSettings::default();
             let mut seen = [false; SETTINGS_KEYS.len()];
@@ -284,12 +298,12 @@ impl<'a> RawSettings<'a> {
                 let i = field(&key, &SETTINGS_KEYS)?;
                 once(&mut seen, i, &SETTINGS_KEYS)?;
                 match i {
-                    0 => settings.registries = read_lists(r, &["allow", "reject"])?,
+                    0 => settings.registries = read_lists(r, &["allow", "reject"], first_look)?,
                     1 => {
-                        settings.tags =
-                            read_lists(r, &["reject"])?.map(|l| RejectOnly { reject: l.reject })
+                        settings.tags = read_lists(r, &["reject"], None)?
+                            .map(|l| RejectOnly { reject: l.reject })
                     }
-                    2 => settings.images = read_lists(r, &["allow", "reject"])?,
+                    2 => settings.images = read_lists(r, &["allow", "reject"], None)?,
                     3 => settings.require_digest = r.optional(|r| r.bool("a boolean"))?,
                     4 => {
                         settings.allow_existing_violations = r.optional(|r| r.bool("a boolean"))?
@@ -308,7 +322,11 @@ impl<'a> RawSettings<'a> {
 
 /// `{"allow": [...], "reject": [...]}` with the given keys (both, or `reject`
 /// alone), lists kept raw; or null.
-fn read_lists<'a>(r: &mut Reader<'a>, keys: &[&str]) -> Result<Option<AllowReject<'a>>, String> {
+fn read_lists<'a>(
+    r: &mut Reader<'a>,
+    keys: &[&str],
+    first_look: Option<&Candidates<'_>>,
+) -> Result<Option<AllowReject<'a>>, String> {
     r.optional(|r| {
         let mut lists = AllowReject::default();
         let mut seen = [false; 2];
@@ -316,7 +334,7 @@ fn read_lists<'a>(r: &mut Reader<'a>, keys: &[&str]) -> Result<Option<AllowRejec
         while let Some(key) = members.next_key(r)? {
             let i = field(&key, keys)?;
             once(&mut seen, i, keys)?;
-            let list = r.optional(|r| r.raw().map(EntryList::new))?;
+            let list = r.optional(|r| EntryList::read(r, first_look))?;
             match keys[i] {
                 "allow" => lists.allow = list,
                 _ => lists.reject = list,

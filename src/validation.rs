@@ -1,31 +1,78 @@
 //! Judging the images of an admission request against the rules.
 
+use crate::candidates::Candidates;
 use crate::image_pattern::ListKind;
 use crate::json::Text;
-use crate::json_reader::Reader;
+use crate::json_reader::{Members, Reader};
 use crate::mutation::{self, Rewrite};
 use crate::pin::{self, Lookup, OnFailure, Pinned};
 use crate::reference::{self, ParseError, Reference};
 use crate::settings::{RawSettings, Rules};
 use crate::workload::{AdmissionRequest, ContainerImage, ContainerKind};
 
-/// Reads the `validate` payload, the request and the settings, in one pass.
-fn read_payload(json: &[u8]) -> Result<(AdmissionRequest<'_>, Option<RawSettings<'_>>), String> {
+/// Reads the `validate` payload up to the end of the request. The payload is
+/// read in one pass: the request first, then, its images known, the settings
+/// (see [`Tail::read_settings`]).
+fn read_request(json: &[u8]) -> Result<(AdmissionRequest<'_>, Tail<'_>), String> {
     let mut r = Reader::new(json);
-    let (mut request, mut settings) = (None, None);
     let mut members = r.object("a ValidationRequest object")?;
-    while let Some(key) = members.next_key(&mut r)? {
-        match &*key {
-            b"request" if request.is_some() => return Err("duplicate field `request`".into()),
-            b"request" => request = Some(AdmissionRequest::read(&mut r)?),
-            b"settings" if settings.is_some() => return Err("duplicate field `settings`".into()),
-            b"settings" => settings = Some(RawSettings::read(&mut r)?),
-            _ => r.skip()?,
+    let mut early_settings = None;
+    loop {
+        match members.next_key(&mut r)?.as_deref() {
+            None => return Err("missing field `request`".into()),
+            Some(b"request") => {
+                let request = AdmissionRequest::read(&mut r)?;
+                let tail = Tail {
+                    r,
+                    members,
+                    early_settings,
+                };
+                return Ok((request, tail));
+            }
+            Some(b"settings") if early_settings.is_some() => {
+                return Err("duplicate field `settings`".into())
+            }
+            // Settings before the request (unusual) are read once its images are known.
+            Some(b"settings") => early_settings = Some(r.raw()?),
+            Some(_) => r.skip()?,
         }
     }
-    r.end()?;
-    let request = request.ok_or("missing field `request`")?;
-    Ok((request, settings.flatten()))
+}
+
+/// The payload after the request.
+struct Tail<'p> {
+    r: Reader<'p>,
+    members: Members,
+    early_settings: Option<&'p [u8]>,
+}
+
+impl<'p> Tail<'p> {
+    /// Reads the settings, wherever they are: `first_look` (the request's
+    /// registries) lets long registry lists be sifted while they are read.
+    fn read_settings(
+        mut self,
+        first_look: &Candidates<'_>,
+    ) -> Result<Option<RawSettings<'p>>, String> {
+        let mut settings = match self.early_settings {
+            Some(raw) => {
+                let mut r = Reader::new(raw);
+                Some(RawSettings::read(&mut r, Some(first_look))?)
+            }
+            None => None,
+        };
+        while let Some(key) = self.members.next_key(&mut self.r)? {
+            match &*key {
+                b"request" => return Err("duplicate field `request`".into()),
+                b"settings" if settings.is_some() => {
+                    return Err("duplicate field `settings`".into())
+                }
+                b"settings" => settings = Some(RawSettings::read(&mut self.r, Some(first_look))?),
+                _ => self.r.skip()?,
+            }
+        }
+        self.r.end()?;
+        Ok(settings.flatten())
+    }
 }
 
 /// The outcome of one `validate` call.
@@ -80,17 +127,21 @@ pub enum Problem {
 /// Reads the payload and judges every image in it; `lookup` asks the host for
 /// digests when the settings pin them.
 pub fn validate<'p>(payload_bytes: &'p [u8], lookup: &mut Lookup<'_>) -> Verdict<'p> {
-    let (request, settings) = match read_payload(payload_bytes) {
-        Ok(payload) => payload,
+    let (request, tail) = match read_request(payload_bytes) {
+        Ok(read) => read,
         Err(why) => return Verdict::BadRequest(why),
     };
-    let raw = settings.unwrap_or_default();
     // Each image is read once; its registry decides which settings entries are compiled.
     let images: Vec<Result<Reference, ParseError>> = request
         .images
         .iter()
         .map(|c| reference::parse(&c.image))
         .collect();
+    let first_look = Candidates::new(images.iter().flatten(), []);
+    let raw = match tail.read_settings(&first_look) {
+        Ok(settings) => settings.unwrap_or_default(),
+        Err(why) => return Verdict::BadRequest(why),
+    };
     let rules = match Rules::for_images(&raw, &images) {
         Ok(rules) => rules,
         Err(e) => return Verdict::BadSettings(e),

@@ -23,7 +23,22 @@ fn pod(images: &[&str]) -> serde_json::Value {
 
 /// "accept", "reject: c0, c2", "bad settings: ..." or "bad request: ...".
 fn through_validate(images: &[&str], settings: &str) -> String {
-    let payload = format!(r#"{{"request": {}, "settings": {settings}}}"#, pod(images));
+    judged(format!(
+        r#"{{"request": {}, "settings": {settings}}}"#,
+        pod(images)
+    ))
+}
+
+/// The same, with the settings before the request in the payload (they are
+/// then read once the request's images are known).
+fn settings_first(images: &[&str], settings: &str) -> String {
+    judged(format!(
+        r#"{{"settings": {settings}, "request": {}}}"#,
+        pod(images)
+    ))
+}
+
+fn judged(payload: String) -> String {
     // None of these settings pins digests: no registry is ever asked.
     let mut no_lookup = |_: &[u8]| Err("no digest lookups here".to_owned());
     match validate(payload.as_bytes(), &mut no_lookup) {
@@ -105,6 +120,11 @@ fn scan_and_full_read_agree(
 ) {
     assert_eq!(through_validate(images, &settings), expected, "scan");
     assert_eq!(
+        settings_first(images, &settings),
+        expected,
+        "settings first"
+    );
+    assert_eq!(
         through_validate(images, &escaped(&settings)),
         expected,
         "escaped"
@@ -113,6 +133,31 @@ fn scan_and_full_read_agree(
         through_every_entry(images, &settings),
         expected,
         "every entry"
+    );
+}
+
+/// Lists are sifted by the images' registries while they are read; mirrors
+/// send images to other registries, whose entries must then be read too.
+#[rstest]
+#[case::target_late_in_allow(json!({"registries": {"allow": others(300).into_iter().chain(["harbor.corp.example/hub".to_owned()]).collect::<Vec<_>>()}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example/hub"}]}), &["nginx:1"], "mutate")]
+#[case::target_rejected(json!({"registries": {"allow": ["harbor.corp.example"], "reject": others(300).into_iter().chain(["harbor.corp.example/hub".to_owned()]).collect::<Vec<_>>()}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example/hub"}]}), &["nginx:1"], "reject: c0")]
+#[case::mirrors_listed_first(json!({"mirrors": [{"from": "docker.io", "to": "harbor.corp.example/hub"}], "registries": {"allow": others(300).into_iter().chain(["harbor.corp.example".to_owned()]).collect::<Vec<_>>()}}), &["nginx:1", "ghcr.io/x:1"], "reject: c1")]
+fn mirror_targets_are_candidates(
+    #[case] settings: serde_json::Value,
+    #[case] images: &[&str],
+    #[case] expected: &str,
+) {
+    let settings = settings.to_string();
+    assert_eq!(through_validate(images, &settings), expected, "scan");
+    assert_eq!(
+        settings_first(images, &settings),
+        expected,
+        "settings first"
+    );
+    assert_eq!(
+        through_validate(images, &escaped(&settings)),
+        expected,
+        "escaped"
     );
 }
 
