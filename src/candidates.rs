@@ -25,8 +25,35 @@ struct HostImages<'r> {
     first: u8,
     /// As written in the image (compared case-insensitively).
     name: &'r str,
-    /// The images' repository paths; `None` when any path is possible (mirror targets).
-    paths: Option<Vec<&'r str>>,
+    /// The images' repository paths.
+    paths: Paths<'r>,
+}
+
+/// The repository paths of the images on one host.
+#[derive(Debug)]
+enum Paths<'r> {
+    /// Any path: images are rewritten to this host (by mirrors).
+    Any,
+    /// One path, the common case, kept without allocating.
+    One(&'r str),
+    /// Several paths.
+    Many(Vec<&'r str>),
+}
+
+impl<'r> Paths<'r> {
+    fn add(&mut self, path: Option<&'r str>) {
+        *self = match (std::mem::replace(self, Paths::Any), path) {
+            (_, None) | (Paths::Any, _) => Paths::Any,
+            (Paths::One(first), Some(path)) if first == path => Paths::One(first),
+            (Paths::One(first), Some(path)) => Paths::Many(vec![first, path]),
+            (Paths::Many(mut paths), Some(path)) => {
+                if !paths.contains(&path) {
+                    paths.push(path);
+                }
+                Paths::Many(paths)
+            }
+        }
+    }
 }
 
 impl<'r> Candidates<'r> {
@@ -36,14 +63,21 @@ impl<'r> Candidates<'r> {
         images: impl IntoIterator<Item = &'r Reference<'i>>,
         rewritten_to: impl IntoIterator<Item = Host<'r>>,
     ) -> Self {
-        let mut out = Candidates::default();
+        let mut out = Candidates {
+            hosts: Vec::with_capacity(4),
+        };
         for image in images {
             out.add(image.domain.host, Some(&image.path));
         }
-        for host in rewritten_to {
-            out.add(host, None);
-        }
+        out.add_rewrite_targets(rewritten_to);
         out
+    }
+
+    /// Adds the hosts images are rewritten to (by mirrors), under any path.
+    pub fn add_rewrite_targets(&mut self, hosts: impl IntoIterator<Item = Host<'r>>) {
+        for host in hosts {
+            self.add(host, None);
+        }
     }
 
     fn add(&mut self, host: Host<'r>, path: Option<&'r str>) {
@@ -58,26 +92,20 @@ impl<'r> Candidates<'r> {
             &[name]
         };
         for &name in names {
-            let entry = match self
+            match self
                 .hosts
                 .iter_mut()
-                .position(|h| h.name.eq_ignore_ascii_case(name))
+                .find(|h| h.name.eq_ignore_ascii_case(name))
             {
-                Some(i) => &mut self.hosts[i],
-                None => {
-                    self.hosts.push(HostImages {
-                        first: name.as_bytes().first().map_or(0, u8::to_ascii_lowercase),
-                        name,
-                        paths: Some(Vec::new()),
-                    });
-                    let last = self.hosts.len() - 1;
-                    &mut self.hosts[last]
-                }
-            };
-            match (&mut entry.paths, path) {
-                (Some(paths), Some(path)) if !paths.contains(&path) => paths.push(path),
-                (paths, None) => *paths = None,
-                _ => {}
+                Some(known) => known.paths.add(path),
+                None => self.hosts.push(HostImages {
+                    first: name.as_bytes().first().map_or(0, u8::to_ascii_lowercase),
+                    name,
+                    paths: match path {
+                        Some(path) => Paths::One(path),
+                        None => Paths::Any,
+                    },
+                }),
             }
         }
     }
@@ -130,10 +158,7 @@ impl HostImages<'_> {
         match after {
             // A port: compared by the full match.
             None | Some(b':') => true,
-            _ => path_may_match(
-                entry.get(n + 1..).unwrap_or_default(),
-                self.paths.as_deref(),
-            ),
+            _ => path_may_match(entry.get(n + 1..).unwrap_or_default(), &self.paths),
         }
     }
 }
@@ -157,17 +182,19 @@ fn is_subdomain(host: &[u8], domain: &[u8]) -> bool {
 /// False only when no image path starts with the entry's path, whole components.
 /// Paths the grammar refuses (empty, or ending in `/`) are kept, so the full
 /// parse reports them.
-fn path_may_match(prefix: &[u8], image_paths: Option<&[&str]>) -> bool {
-    let Some(paths) = image_paths else {
-        return true;
+fn path_may_match(prefix: &[u8], image_paths: &Paths<'_>) -> bool {
+    let under = |path: &&str| {
+        path.as_bytes()
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(b"/"))
     };
     prefix.is_empty()
         || prefix.ends_with(b"/")
-        || paths.iter().any(|p| {
-            p.as_bytes()
-                .strip_prefix(prefix)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with(b"/"))
-        })
+        || match image_paths {
+            Paths::Any => true,
+            Paths::One(path) => under(path),
+            Paths::Many(paths) => paths.iter().any(under),
+        }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! refused just as clearly.
 
 use std::borrow::Cow;
+use std::fmt;
 
 /// What went wrong, in serde_json's words (without its line and column).
 pub type Error = String;
@@ -179,7 +180,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Opens an object; any other value is refused as not `expected`.
-    pub fn object(&mut self, expected: &str) -> Result<Members, Error> {
+    pub fn object(&mut self, expected: impl fmt::Display) -> Result<Members, Error> {
         if self.kind()? != Kind::Object {
             return Err(self.invalid_type(expected));
         }
@@ -188,7 +189,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Opens an array; any other value is refused as not `expected`.
-    pub fn array(&mut self, expected: &str) -> Result<Elements, Error> {
+    pub fn array(&mut self, expected: impl fmt::Display) -> Result<Elements, Error> {
         if self.kind()? != Kind::Array {
             return Err(self.invalid_type(expected));
         }
@@ -263,7 +264,7 @@ impl<'a> Reader<'a> {
     }
 
     /// serde_json's words for a value of the wrong type: `invalid type: map, expected …`.
-    pub fn invalid_type(&self, expected: &str) -> Error {
+    pub fn invalid_type(&self, expected: impl fmt::Display) -> Error {
         format!(
             "invalid type: {}, expected {expected}",
             self.clone().describe()

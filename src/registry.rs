@@ -61,9 +61,11 @@ impl<'a> RegistryPattern<'a> {
         if entry.is_empty() {
             return Err("empty entry".into());
         }
-        if let Some((scheme, _)) = entry.split_once("://") {
+        // A byte search: `split_once("://")` sets up a substring searcher per entry.
+        if let Some(at) = entry.as_bytes().windows(3).position(|w| w == b"://") {
             return Err(format!(
-                "not a registry: remove the \"{scheme}://\" scheme, entries are host[:port][/path]"
+                "not a registry: remove the \"{}://\" scheme, entries are host[:port][/path]",
+                entry.get(..at).unwrap_or_default()
             ));
         }
         let (domain, path) = match entry.split_once('/') {

@@ -19,7 +19,6 @@ use crate::json::Text as Entry;
 use crate::json_reader::{field, once, Reader};
 use crate::mirror::{Mirrors, RawMirror};
 use crate::pin::OnFailure;
-use crate::reference::{ParseError, Reference};
 use crate::registry::RegistryPattern;
 use crate::tag_pattern::TagPattern;
 
@@ -94,27 +93,30 @@ impl<'a> Rules<'a> {
         Self::compile_for(raw, None)
     }
 
-    /// Compiles the rules for one request with these images (each parsed, or not).
+    /// Compiles the rules for one request, whose images' registries are
+    /// `first_look` (see [`Candidates`]).
     ///
     /// Settings arrive with every request and each request runs in a fresh
     /// instance, so compiling 1,000 registry entries per request would dominate
     /// its cost. Entries that cannot match these images are skipped unread.
     pub fn for_images(
         raw: &'a RawSettings<'_>,
-        images: &[Result<Reference<'_>, ParseError>],
+        first_look: Candidates<'a>,
     ) -> Result<Rules<'a>, String> {
-        Self::compile_for(raw, Some(images))
+        Self::compile_for(raw, Some(first_look))
     }
 
     fn compile_for(
         raw: &'a RawSettings<'_>,
-        images: Option<&[Result<Reference<'_>, ParseError>]>,
+        first_look: Option<Candidates<'a>>,
     ) -> Result<Rules<'a>, String> {
         let mut errors = Vec::new();
         let mirrors = Mirrors::compile(raw.mirrors.as_deref().unwrap_or_default(), &mut errors);
         // Rewritten images land on a mirror's host: its entries are candidates too.
-        let candidates =
-            images.map(|images| Candidates::new(images.iter().flatten(), mirrors.target_hosts()));
+        let candidates = first_look.map(|mut c| {
+            c.add_rewrite_targets(mirrors.target_hosts());
+            c
+        });
         let registries = raw.registries.as_ref();
         let images = raw.images.as_ref();
         let registries_allow = registries.and_then(|r| r.allow.as_ref());

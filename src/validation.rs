@@ -142,7 +142,7 @@ pub fn validate<'p>(payload_bytes: &'p [u8], lookup: &mut Lookup<'_>) -> Verdict
         Ok(settings) => settings.unwrap_or_default(),
         Err(why) => return Verdict::BadRequest(why),
     };
-    let rules = match Rules::for_images(&raw, &images) {
+    let rules = match Rules::for_images(&raw, first_look) {
         Ok(rules) => rules,
         Err(e) => return Verdict::BadSettings(e),
     };

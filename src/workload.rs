@@ -219,7 +219,7 @@ fn pod_spec_images<'a>(
         return read_pod_spec(r);
     };
     let mut found = None;
-    let mut members = r.object(&format!("an object with `{next}`"))?;
+    let mut members = r.object(format_args!("an object with `{next}`"))?;
     while let Some(key) = members.next_key(r)? {
         if next.as_bytes() != &*key {
             r.skip()?;
@@ -261,7 +261,7 @@ fn read_pod_spec<'a>(r: &mut Reader<'a>) -> Result<Vec<ContainerImage<'a>>, Erro
         if r.null()? {
             continue;
         }
-        let mut elements = r.array(&format!("a list of {name}"))?;
+        let mut elements = r.array(format_args!("a list of {name}"))?;
         let mut index = 0;
         while elements.next(r)? {
             let (name, image) = read_container(r)?;
