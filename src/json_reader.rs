@@ -158,6 +158,12 @@ impl<'a> Reader<'a> {
 
     /// The type of the next value, without reading it.
     pub fn kind(&mut self) -> Result<Kind, Error> {
+        Ok(self.peek()?)
+    }
+
+    /// [`Reader::kind`] with a one-byte error, for the hot paths.
+    #[inline(always)]
+    fn peek(&mut self) -> Result<Kind, Syntax> {
         match self.next_byte() {
             Some(b'{') => Ok(Kind::Object),
             Some(b'[') => Ok(Kind::Array),
@@ -165,14 +171,14 @@ impl<'a> Reader<'a> {
             Some(b'-' | b'0'..=b'9') => Ok(Kind::Number),
             Some(b't' | b'f') => Ok(Kind::Bool),
             Some(b'n') => Ok(Kind::Null),
-            Some(_) => Err(Syntax::ExpectedValue.into()),
-            None => Err(Syntax::EofValue.into()),
+            Some(_) => Err(Syntax::ExpectedValue),
+            None => Err(Syntax::EofValue),
         }
     }
 
     /// Reads a `null` if one comes next, and says so.
     pub fn null(&mut self) -> Result<bool, Error> {
-        if self.kind()? != Kind::Null {
+        if self.peek()? != Kind::Null {
             return Ok(false);
         }
         self.literal(b"null")?;
@@ -181,7 +187,7 @@ impl<'a> Reader<'a> {
 
     /// Opens an object; any other value is refused as not `expected`.
     pub fn object(&mut self, expected: impl fmt::Display) -> Result<Members, Error> {
-        if self.kind()? != Kind::Object {
+        if self.peek()? != Kind::Object {
             return Err(self.invalid_type(expected));
         }
         self.pos += 1;
@@ -190,7 +196,7 @@ impl<'a> Reader<'a> {
 
     /// Opens an array; any other value is refused as not `expected`.
     pub fn array(&mut self, expected: impl fmt::Display) -> Result<Elements, Error> {
-        if self.kind()? != Kind::Array {
+        if self.peek()? != Kind::Array {
             return Err(self.invalid_type(expected));
         }
         self.pos += 1;
@@ -199,7 +205,7 @@ impl<'a> Reader<'a> {
 
     /// A string value, escapes decoded; any other value is refused as not `expected`.
     pub fn string(&mut self, expected: &str) -> Result<Cow<'a, str>, Error> {
-        if self.kind()? != Kind::String {
+        if self.peek()? != Kind::String {
             return Err(self.invalid_type(expected));
         }
         match self.string_bytes()? {
@@ -400,6 +406,7 @@ impl<'a> Reader<'a> {
 
     /// Moves past the closing quote of the string whose body starts at the
     /// cursor; says whether it holds escapes (each checked).
+    #[inline(always)]
     fn skip_string_body(&mut self) -> Result<bool, Syntax> {
         let b = self.b;
         let mut i = self.pos;

@@ -92,7 +92,7 @@ impl<'a> RegistryPattern<'a> {
             if path.contains([':', '@']) {
                 return Err("a registry entry has no tag or digest; use images.allow or images.reject for single images".into());
             }
-            for component in path.split('/') {
+            for component in grammar::parts(path, b'/') {
                 grammar::check_component(component).map_err(|e| match e {
                     ComponentError::Empty => "empty path component".to_owned(),
                     ComponentError::Uppercase => "the path must be lowercase".to_owned(),
@@ -129,9 +129,7 @@ impl<'a> RegistryPattern<'a> {
         self.covers_registry(&image.domain.host, image.domain.port)
             && self.path.is_none_or(|prefix| {
                 let mut components = image.path_components();
-                prefix
-                    .split('/')
-                    .all(|want| components.next() == Some(want))
+                grammar::parts(prefix, b'/').all(|want| components.next() == Some(want))
             })
     }
 

@@ -106,7 +106,7 @@ impl Domain<'_> {
 impl<'a> Reference<'a> {
     /// The repository path split into its components.
     pub fn path_components(&self) -> impl Iterator<Item = &str> {
-        self.path.split('/')
+        grammar::parts(&self.path, b'/')
     }
 
     /// The tag the node pulls: none when pinned by digest, `latest` when neither is given.

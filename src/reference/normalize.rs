@@ -37,7 +37,7 @@ pub fn parse(image: &str) -> Result<Reference<'_>, ParseError> {
         None => (name_and_tag, None),
     };
 
-    for component in name.split('/') {
+    for component in grammar::parts(name, b'/') {
         grammar::check_component(component).map_err(|e| match e {
             ComponentError::Empty => ParseError::EmptyComponent,
             ComponentError::Uppercase => ParseError::Uppercase,
