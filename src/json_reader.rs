@@ -537,9 +537,23 @@ impl Elements {
     }
 }
 
+/// True when `key` is `name`. Keys that differ in length or first byte,
+/// most of them, are told apart without a call to `memcmp`.
+#[inline(always)]
+pub fn key_is(key: &[u8], name: &str) -> bool {
+    let name = name.as_bytes();
+    key.len() == name.len() && key.first() == name.first() && key == name
+}
+
+/// Which of `names` a key is, if any.
+#[inline]
+pub fn key_index(key: &[u8], names: &[&str]) -> Option<usize> {
+    names.iter().position(|name| key_is(key, name))
+}
+
 /// Which of the expected `names` a key is, or serde_json's words for an unknown field.
 pub fn field(key: &[u8], names: &[&str]) -> Result<usize, Error> {
-    if let Some(i) = names.iter().position(|n| n.as_bytes() == key) {
+    if let Some(i) = key_index(key, names) {
         return Ok(i);
     }
     let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();

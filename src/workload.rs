@@ -7,7 +7,7 @@
 use std::fmt;
 
 use crate::json::Text;
-use crate::json_reader::{Error, Reader};
+use crate::json_reader::{key_index, key_is, Error, Reader};
 
 /// Where each kind keeps its pod spec: API group, kind, path from the object root.
 pub const POD_SPEC_LOCATIONS: &[(&str, &str, &[&str])] = &[
@@ -120,7 +120,7 @@ impl<'a> AdmissionRequest<'a> {
         let mut pending: [Option<&'a [u8]>; 2] = [None, None];
         let mut members = r.object("an AdmissionRequest object")?;
         while let Some(key) = members.next_key(r)? {
-            let Some(field) = REQUEST_FIELDS.iter().position(|f| f.as_bytes() == &*key) else {
+            let Some(field) = key_index(&key, &REQUEST_FIELDS) else {
                 r.skip()?;
                 continue;
             };
@@ -174,7 +174,7 @@ fn read_kind<'a>(r: &mut Reader<'a>) -> Result<(Text<'a>, Text<'a>), Error> {
     let mut seen = [false; 2];
     let mut members = r.object("a GroupVersionKind object")?;
     while let Some(key) = members.next_key(r)? {
-        match NAMES.iter().position(|n| n.as_bytes() == &*key) {
+        match key_index(&key, &NAMES) {
             Some(i) if std::mem::replace(&mut seen[i], true) => {
                 return Err(format!("duplicate field `{}`", NAMES[i]))
             }
@@ -221,7 +221,7 @@ fn pod_spec_images<'a>(
     let mut found = None;
     let mut members = r.object(format_args!("an object with `{next}`"))?;
     while let Some(key) = members.next_key(r)? {
-        if next.as_bytes() != &*key {
+        if !key_is(&key, next) {
             r.skip()?;
         } else if found.is_some() {
             return Err(format!("duplicate field `{next}`"));
@@ -249,7 +249,7 @@ fn read_pod_spec<'a>(r: &mut Reader<'a>) -> Result<Vec<ContainerImage<'a>>, Erro
     while let Some(key) = members.next_key(r)? {
         let Some(i) = CONTAINER_LISTS
             .iter()
-            .position(|(name, _)| name.as_bytes() == &*key)
+            .position(|(name, _)| key_is(&key, name))
         else {
             r.skip()?;
             continue;
@@ -286,7 +286,7 @@ fn read_container<'a>(r: &mut Reader<'a>) -> Result<(Text<'a>, Text<'a>), Error>
     let mut fields: [Option<Option<Text<'a>>>; 2] = [None, None];
     let mut members = r.object("a container")?;
     while let Some(key) = members.next_key(r)? {
-        match NAMES.iter().position(|n| n.as_bytes() == &*key) {
+        match key_index(&key, &NAMES) {
             Some(i) if fields[i].is_some() => {
                 return Err(format!("duplicate field `{}`", NAMES[i]))
             }

@@ -59,7 +59,8 @@ pub fn parse(image: &str) -> Result<Reference<'_>, ParseError> {
 
     // Only the exact name docker.io gets `library/`: `Docker.IO/x` keeps path `x`.
     let path = if domain.text == DOCKER_HUB && !name.contains('/') {
-        Cow::Owned(format!("{OFFICIAL_PREFIX}{name}"))
+        // Concatenated by hand: `format!` brings the formatting machinery to every Pod.
+        Cow::Owned([OFFICIAL_PREFIX, name].concat())
     } else {
         Cow::Borrowed(name)
     };
