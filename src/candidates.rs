@@ -112,7 +112,7 @@ impl<'r> Candidates<'r> {
 
     /// False only when the registry entry cannot match any of the images.
     /// `may_have_glob` must be true when the entry contains `*` or `?`.
-    #[inline]
+    #[inline(always)]
     pub fn may_match(&self, entry: &[u8], may_have_glob: bool) -> bool {
         let b = entry;
         let Some(&first) = b.first() else {
@@ -120,11 +120,20 @@ impl<'r> Candidates<'r> {
         };
         if !may_have_glob && first != b'[' {
             // The common case: an exact host, maybe with a port or a path.
+            // Most entries differ from every host in their first byte, or in
+            // where their host ends; only the rest are compared.
             let first = first.to_ascii_lowercase();
-            return self
-                .hosts
-                .iter()
-                .any(|h| h.first == first && h.covers(entry));
+            for h in &self.hosts {
+                let n = h.name.len();
+                if h.first == first
+                    && matches!(b.get(n), None | Some(b':' | b'/'))
+                    && b.len() >= n
+                    && h.covers(entry)
+                {
+                    return true;
+                }
+            }
+            return false;
         }
         // Label globs and IPv6 addresses: rare, always parsed and matched.
         let Some(domain) = b.strip_prefix(b"*.") else {
@@ -142,7 +151,7 @@ impl<'r> Candidates<'r> {
 impl HostImages<'_> {
     /// True when an entry without wildcards names this host, and either no
     /// path or one that may cover an image on it.
-    #[inline]
+    #[inline(always)]
     fn covers(&self, entry: &[u8]) -> bool {
         let b = entry;
         let n = self.name.len();
