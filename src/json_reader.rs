@@ -309,6 +309,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The raw bytes of the string at the cursor, escapes decoded.
+    #[inline(always)]
     fn string_bytes(&mut self) -> Result<Cow<'a, [u8]>, Error> {
         self.pos += 1;
         let start = self.pos;
@@ -515,6 +516,17 @@ impl Members {
         let key = r.string_bytes()?;
         r.colon()?;
         Ok(Some(key))
+    }
+
+    /// The next member's key as an index into `names` (`Some(None)` for any
+    /// other key), the cursor on its value; `None` after the last. Cheaper
+    /// than [`Members::next_key`] where only known keys matter.
+    pub fn next_field(
+        &mut self,
+        r: &mut Reader<'_>,
+        names: &[&str],
+    ) -> Result<Option<Option<usize>>, Error> {
+        Ok(self.next_key(r)?.map(|key| key_index(&key, names)))
     }
 }
 

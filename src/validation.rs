@@ -10,6 +10,9 @@ use crate::reference::{self, ParseError, Reference};
 use crate::settings::{RawSettings, Rules};
 use crate::workload::{AdmissionRequest, ContainerImage, ContainerKind};
 
+/// The payload fields the policy reads: `request`, then `settings`.
+const PAYLOAD_FIELDS: [&str; 2] = ["request", "settings"];
+
 /// Reads the `validate` payload up to the end of the request. The payload is
 /// read in one pass: the request first, then, its images known, the settings
 /// (see [`Tail::read_settings`]).
@@ -18,9 +21,9 @@ fn read_request(json: &[u8]) -> Result<(AdmissionRequest<'_>, Tail<'_>), String>
     let mut members = r.object("a ValidationRequest object")?;
     let mut early_settings = None;
     loop {
-        match members.next_key(&mut r)?.as_deref() {
+        match members.next_field(&mut r, &PAYLOAD_FIELDS)? {
             None => return Err("missing field `request`".into()),
-            Some(b"request") => {
+            Some(Some(0)) => {
                 let request = AdmissionRequest::read(&mut r)?;
                 let tail = Tail {
                     r,
@@ -29,12 +32,12 @@ fn read_request(json: &[u8]) -> Result<(AdmissionRequest<'_>, Tail<'_>), String>
                 };
                 return Ok((request, tail));
             }
-            Some(b"settings") if early_settings.is_some() => {
+            Some(Some(_)) if early_settings.is_some() => {
                 return Err("duplicate field `settings`".into())
             }
             // Settings before the request (unusual) are read once its images are known.
-            Some(b"settings") => early_settings = Some(r.raw()?),
-            Some(_) => r.skip()?,
+            Some(Some(_)) => early_settings = Some(r.raw()?),
+            Some(None) => r.skip()?,
         }
     }
 }

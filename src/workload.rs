@@ -7,7 +7,7 @@
 use std::fmt;
 
 use crate::json::Text;
-use crate::json_reader::{key_index, key_is, Error, Reader};
+use crate::json_reader::{Error, Reader};
 
 /// Where each kind keeps its pod spec: API group, kind, path from the object root.
 pub const POD_SPEC_LOCATIONS: &[(&str, &str, &[&str])] = &[
@@ -119,8 +119,8 @@ impl<'a> AdmissionRequest<'a> {
         // JSON and walked once the kind is known.
         let mut pending: [Option<&'a [u8]>; 2] = [None, None];
         let mut members = r.object("an AdmissionRequest object")?;
-        while let Some(key) = members.next_key(r)? {
-            let Some(field) = key_index(&key, &REQUEST_FIELDS) else {
+        while let Some(field) = members.next_field(r, &REQUEST_FIELDS)? {
+            let Some(field) = field else {
                 r.skip()?;
                 continue;
             };
@@ -173,8 +173,8 @@ fn read_kind<'a>(r: &mut Reader<'a>) -> Result<(Text<'a>, Text<'a>), Error> {
     const NAMES: [&str; 2] = ["group", "kind"];
     let mut seen = [false; 2];
     let mut members = r.object("a GroupVersionKind object")?;
-    while let Some(key) = members.next_key(r)? {
-        match key_index(&key, &NAMES) {
+    while let Some(field) = members.next_field(r, &NAMES)? {
+        match field {
             Some(i) if std::mem::replace(&mut seen[i], true) => {
                 return Err(format!("duplicate field `{}`", NAMES[i]))
             }
@@ -220,8 +220,8 @@ fn pod_spec_images<'a>(
     };
     let mut found = None;
     let mut members = r.object(format_args!("an object with `{next}`"))?;
-    while let Some(key) = members.next_key(r)? {
-        if !key_is(&key, next) {
+    while let Some(field) = members.next_field(r, &[next])? {
+        if field.is_none() {
             r.skip()?;
         } else if found.is_some() {
             return Err(format!("duplicate field `{next}`"));
@@ -239,6 +239,13 @@ const CONTAINER_LISTS: [(&str, ContainerKind); 3] = [
     ("ephemeralContainers", ContainerKind::EphemeralContainer),
 ];
 
+/// The names of [`CONTAINER_LISTS`].
+const LIST_NAMES: [&str; 3] = [
+    CONTAINER_LISTS[0].0,
+    CONTAINER_LISTS[1].0,
+    CONTAINER_LISTS[2].0,
+];
+
 /// Reads the images of a pod spec; every other field is skipped unread. A
 /// list given twice is refused, so a second `containers` cannot hide images
 /// from the policy.
@@ -246,11 +253,8 @@ fn read_pod_spec<'a>(r: &mut Reader<'a>) -> Result<Vec<ContainerImage<'a>>, Erro
     let mut images = Vec::new();
     let mut seen = [false; 3];
     let mut members = r.object("a pod spec")?;
-    while let Some(key) = members.next_key(r)? {
-        let Some(i) = CONTAINER_LISTS
-            .iter()
-            .position(|(name, _)| key_is(&key, name))
-        else {
+    while let Some(field) = members.next_field(r, &LIST_NAMES)? {
+        let Some(i) = field else {
             r.skip()?;
             continue;
         };
@@ -285,8 +289,8 @@ fn read_container<'a>(r: &mut Reader<'a>) -> Result<(Text<'a>, Text<'a>), Error>
     const NAMES: [&str; 2] = ["name", "image"];
     let mut fields: [Option<Option<Text<'a>>>; 2] = [None, None];
     let mut members = r.object("a container")?;
-    while let Some(key) = members.next_key(r)? {
-        match key_index(&key, &NAMES) {
+    while let Some(field) = members.next_field(r, &NAMES)? {
+        match field {
             Some(i) if fields[i].is_some() => {
                 return Err(format!("duplicate field `{}`", NAMES[i]))
             }
