@@ -57,6 +57,22 @@ ALLOW_QUAY='{"registries": {"allow": ["quay.io"]}}'
   assert_rejected 'container "app" image "docker.io.evil.example/library/nginx:1.27.0": registries not allowed: docker.io.evil.example; initContainer "setup" image "ghcr.io/acme-evil/setup:1.0": registries not allowed: ghcr.io'
 }
 
+# --- wasmtime's compilation cache (kwctl's --disable-wasmtime-cache) -------------
+
+@test "--disable-wasmtime-cache: the same answer as with the cache" {
+  run --separate-stderr "$KWCTL" run --request-path test_data/pod_creation_untrusted.json \
+    --settings-path examples/settings.yaml "$POLICY"
+  [ "$status" -eq 0 ] || { echo "exit $status: $stderr"; return 1; }
+  local cached="$output"
+  run --separate-stderr "$KWCTL" run --disable-wasmtime-cache \
+    --request-path test_data/pod_creation_untrusted.json \
+    --settings-path examples/settings.yaml "$POLICY"
+  assert_rejected 'container "app" image "docker.io.evil.example/library/nginx:1.27.0": registries not allowed: docker.io.evil.example; initContainer "setup" image "ghcr.io/acme-evil/setup:1.0": registries not allowed: ghcr.io'
+  [ "$output" = "$cached" ] || { printf 'cached:   %s
+uncached: %s
+' "$cached" "$output"; return 1; }
+}
+
 # --- Every kind ------------------------------------------------------------------
 
 @test "every kind with a pod template is accepted when its images are allowed" {

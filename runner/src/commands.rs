@@ -387,6 +387,10 @@ pub struct PolicyArgs {
     #[command(flatten)]
     pub host: HostArgs,
 
+    /// Turn off usage of wasmtime cache
+    #[arg(long = "disable-wasmtime-cache")]
+    pub disable_wasmtime_cache: bool,
+
     /// Policy module (.wasm, or .wat text), or registry://host[:port]/path:tag (or @sha256:...)
     #[arg(value_name = "MODULE")]
     pub module: PathBuf,
@@ -402,6 +406,7 @@ impl PolicyArgs {
             .map_err(|e| anyhow!("Cannot read policy module {}: {e}", self.module.display()))?;
         let options = Options {
             verbose,
+            wasmtime_cache: !self.disable_wasmtime_cache,
             ..Options::default()
         };
         let policy = Policy::with_host(&module, options, Arc::clone(&host))

@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Context, Result};
 use serde_json::Value;
 use wapc::WapcHost;
-use wasmtime_provider::wasmtime::{Config, Engine, EngineWeak, Module};
+use wasmtime_provider::wasmtime::{Cache, Config, Engine, EngineWeak, Module};
 use wasmtime_provider::{EpochDeadlines, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
 
 use crate::host::{self, Host};
@@ -38,6 +38,9 @@ pub struct Options {
     pub timeout: Option<Duration>,
     /// Print the policy's log events on stderr.
     pub verbose: bool,
+    /// Keep compiled modules in wasmtime's cache and reuse them, as kwctl
+    /// does unless `--disable-wasmtime-cache` is given.
+    pub wasmtime_cache: bool,
 }
 
 impl Default for Options {
@@ -45,6 +48,7 @@ impl Default for Options {
         Self {
             timeout: Some(DEFAULT_TIMEOUT),
             verbose: false,
+            wasmtime_cache: false,
         }
     }
 }
@@ -87,6 +91,9 @@ impl Policy {
     pub fn with_host(module: &[u8], options: Options, host: Arc<Host>) -> Result<Self> {
         let mut config = Config::default();
         config.epoch_interruption(options.timeout.is_some());
+        if options.wasmtime_cache {
+            config.cache(Some(wasmtime_cache()?));
+        }
         let engine =
             Engine::new(&config).map_err(|e| anyhow!("cannot create wasmtime engine: {e}"))?;
         let compiled =
@@ -136,6 +143,16 @@ impl Shared {
         )
         .map_err(|e| anyhow!("cannot initialize waPC guest: {e}"))
     }
+}
+
+/// wasmtime's cache set up as kwctl sets it up: the settings of the user's
+/// wasmtime config file when there is one (`~/.config/wasmtime/config.toml`),
+/// else wasmtime's defaults, which keep compiled modules under
+/// `$XDG_CACHE_HOME/wasmtime` (`~/.cache/wasmtime`). Entries are keyed by the
+/// module's bytes, the engine settings and wasmtime's version, and written
+/// atomically, so processes running at the same time can share it.
+fn wasmtime_cache() -> Result<Cache> {
+    Cache::from_file(None).map_err(|e| anyhow!("cannot set up the wasmtime cache: {e:#}"))
 }
 
 /// Number of ticks covering `timeout`, at least one.

@@ -89,7 +89,7 @@ fn warm_instance_recovers_after_the_deadline() {
     let guest = Guest::validating(Act::Spin).write("spin-validate");
     let options = Options {
         timeout: Some(Duration::from_millis(200)),
-        verbose: false,
+        ..Options::default()
     };
     let policy = load(&guest, options);
     let mut instance = policy.instance().expect("instance");
