@@ -118,21 +118,23 @@ fn scan_and_full_read_agree(
     #[case] images: &[&str],
     #[case] expected: &str,
 ) {
-    assert_eq!(through_validate(images, &settings), expected, "scan");
-    assert_eq!(
-        settings_first(images, &settings),
-        expected,
-        "settings first"
-    );
-    assert_eq!(
-        through_validate(images, &escaped(&settings)),
-        expected,
-        "escaped"
-    );
+    every_read_gives(images, &settings, expected);
     assert_eq!(
         through_every_entry(images, &settings),
         expected,
         "every entry"
+    );
+}
+
+/// The same verdict whichever way the settings are read: scanned as they
+/// arrive, read after the request, and with every string escaped.
+fn every_read_gives(images: &[&str], settings: &str, expected: &str) {
+    assert_eq!(through_validate(images, settings), expected, "scan");
+    assert_eq!(settings_first(images, settings), expected, "settings first");
+    assert_eq!(
+        through_validate(images, &escaped(settings)),
+        expected,
+        "escaped"
     );
 }
 
@@ -147,18 +149,7 @@ fn mirror_targets_are_candidates(
     #[case] images: &[&str],
     #[case] expected: &str,
 ) {
-    let settings = settings.to_string();
-    assert_eq!(through_validate(images, &settings), expected, "scan");
-    assert_eq!(
-        settings_first(images, &settings),
-        expected,
-        "settings first"
-    );
-    assert_eq!(
-        through_validate(images, &escaped(&settings)),
-        expected,
-        "escaped"
-    );
+    every_read_gives(images, &settings.to_string(), expected);
 }
 
 /// An invalid entry that could match the request's images fails the request;
