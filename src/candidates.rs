@@ -10,19 +10,23 @@
 //! entries, entries with a port and odd paths are always kept, and the
 //! matching that follows is the full one.
 
+use crate::json_reader::bytes_below;
 use crate::reference::{Host, Reference, DOCKER_HUB_ALIASES};
+
+const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// The registries one request's images are on, with the repository paths of
 /// the images on each.
 #[derive(Debug, Default)]
 pub struct Candidates<'r> {
     hosts: Vec<HostImages<'r>>,
+    /// The hosts' first bytes (lower-cased), eight to a word, in `hosts`
+    /// order: an entry's first byte is compared with eight hosts at once.
+    firsts: Vec<u64>,
 }
 
 #[derive(Debug)]
 struct HostImages<'r> {
-    /// The name's first byte, lower-cased: most entries differ there.
-    first: u8,
     /// As written in the image (compared case-insensitively).
     name: &'r str,
     /// The images' repository paths.
@@ -64,7 +68,8 @@ impl<'r> Candidates<'r> {
         rewritten_to: impl IntoIterator<Item = Host<'r>>,
     ) -> Self {
         let mut out = Candidates {
-            hosts: Vec::with_capacity(4),
+            hosts: Vec::with_capacity(8),
+            firsts: Vec::with_capacity(1),
         };
         for image in images {
             out.add(image.domain.host, Some(&image.path));
@@ -98,14 +103,23 @@ impl<'r> Candidates<'r> {
                 .find(|h| h.name.eq_ignore_ascii_case(name))
             {
                 Some(known) => known.paths.add(path),
-                None => self.hosts.push(HostImages {
-                    first: name.as_bytes().first().map_or(0, u8::to_ascii_lowercase),
-                    name,
-                    paths: match path {
-                        Some(path) => Paths::One(path),
-                        None => Paths::Any,
-                    },
-                }),
+                None => {
+                    let first = name.as_bytes().first().map_or(0, u8::to_ascii_lowercase);
+                    let k = self.hosts.len();
+                    if k.is_multiple_of(8) {
+                        self.firsts.push(0);
+                    }
+                    if let Some(word) = self.firsts.last_mut() {
+                        *word |= u64::from(first) << (8 * (k % 8));
+                    }
+                    self.hosts.push(HostImages {
+                        name,
+                        paths: match path {
+                            Some(path) => Paths::One(path),
+                            None => Paths::Any,
+                        },
+                    });
+                }
             }
         }
     }
@@ -122,15 +136,27 @@ impl<'r> Candidates<'r> {
             // The common case: an exact host, maybe with a port or a path.
             // Most entries differ from every host in their first byte, or in
             // where their host ends; only the rest are compared.
-            let first = first.to_ascii_lowercase();
-            for h in &self.hosts {
-                let n = h.name.len();
-                if h.first == first
-                    && matches!(b.get(n), None | Some(b':' | b'/'))
-                    && b.len() >= n
-                    && h.covers(entry)
-                {
-                    return true;
+            let first = ONES * u64::from(first.to_ascii_lowercase());
+            for (w, &firsts) in self.firsts.iter().enumerate() {
+                // A high bit in each byte equal to the entry's first byte (and
+                // perhaps in bytes above one that is): checked below anyway.
+                let mut same = bytes_below(firsts ^ first, 1);
+                while same != 0 {
+                    let k = w * 8 + (same.trailing_zeros() / 8) as usize;
+                    same &= same - 1;
+                    let Some(h) = self.hosts.get(k) else {
+                        continue;
+                    };
+                    // Where the entry's host would end (cheap, and most often
+                    // wrong), before the call that compares the rest.
+                    let n = h.name.len();
+                    let ends = match b.get(n) {
+                        None => b.len() == n,
+                        Some(&c) => c == b':' || c == b'/',
+                    };
+                    if ends && h.covers(entry) {
+                        return true;
+                    }
                 }
             }
             return false;
@@ -161,14 +187,42 @@ impl HostImages<'_> {
             Some(&c) if c == b':' || c == b'/' => Some(c),
             _ => return false,
         };
-        if !b[..n].eq_ignore_ascii_case(self.name.as_bytes()) {
+        // The path first: entries on a request's host mostly name other paths.
+        if after == Some(b'/') && !path_may_match(b.get(n + 1..).unwrap_or_default(), &self.paths) {
             return false;
         }
-        match after {
-            // A port: compared by the full match.
-            None | Some(b':') => true,
-            _ => path_may_match(entry.get(n + 1..).unwrap_or_default(), &self.paths),
+        // A port is compared by the full match.
+        same_bytes(&b[..n], self.name.as_bytes(), CASE)
+    }
+}
+
+/// The bits that tell an ASCII letter's cases apart, in every byte.
+const CASE: u64 = 0x2020_2020_2020_2020;
+
+/// True when `a` and `b` (of one length) are the same bytes, ignoring the bits
+/// of `fold` where both are letters: eight bytes at a time, without a call to
+/// `memcmp` (entries and names are short).
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8], fold: u64) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut a8, mut b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in (&mut a8).zip(&mut b8) {
+        let (Ok(x8), Ok(y8)) = (<[u8; 8]>::try_from(x), <[u8; 8]>::try_from(y)) else {
+            return false;
+        };
+        let differ = u64::from_le_bytes(x8) ^ u64::from_le_bytes(y8);
+        // Bytes that differ only where case may: letters of other cases, or not.
+        if differ != 0 && (differ & !fold != 0 || !x.eq_ignore_ascii_case(y)) {
+            return false;
         }
+    }
+    let (x, y) = (a8.remainder(), b8.remainder());
+    if fold == 0 {
+        x == y
+    } else {
+        x.eq_ignore_ascii_case(y)
     }
 }
 
@@ -193,9 +247,10 @@ fn is_subdomain(host: &[u8], domain: &[u8]) -> bool {
 /// parse reports them.
 fn path_may_match(prefix: &[u8], image_paths: &Paths<'_>) -> bool {
     let under = |path: &&str| {
-        path.as_bytes()
-            .strip_prefix(prefix)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(b"/"))
+        let path = path.as_bytes();
+        path.get(..prefix.len())
+            .is_some_and(|start| same_bytes(start, prefix, 0))
+            && matches!(path.get(prefix.len()), None | Some(b'/'))
     };
     prefix.is_empty()
         || prefix.ends_with(b"/")
@@ -265,6 +320,45 @@ mod tests {
             candidates(&parsed, None).may_match(entry.as_bytes(), glob),
             expected
         );
+    }
+
+    /// Hosts past the eighth sit in a second word of first bytes.
+    #[rstest]
+    #[case::ninth_host("host-8.example", true)]
+    #[case::last_host("host-11.example/team", true)]
+    #[case::ninth_host_other_path("host-8.example/other", false)]
+    #[case::first_byte_of_many_hosts("host-12.example", false)]
+    #[case::ninth_host_case("HOST-8.EXAMPLE:5000", true)]
+    fn many_hosts(#[case] entry: &str, #[case] expected: bool) {
+        let images: Vec<String> = (0..12)
+            .map(|i| format!("host-{i}.example/team/app"))
+            .collect();
+        let parsed: Vec<Reference> = images.iter().map(|i| parse(i).expect("image")).collect();
+        assert_eq!(
+            candidates(&parsed, None).may_match(entry.as_bytes(), false),
+            expected
+        );
+    }
+
+    #[rstest]
+    #[case::same(b"registry.corp.example", b"registry.corp.example", CASE, true)]
+    #[case::case_in_first_word(b"REGISTRY.corp.example", b"registry.corp.example", CASE, true)]
+    #[case::case_in_tail(b"registry.corp.EXAMPLE", b"registry.corp.example", CASE, true)]
+    #[case::case_counts_in_paths(b"team-A/apps", b"team-a/apps", 0, false)]
+    #[case::differ_in_tail(b"registry.corp.examplf", b"registry.corp.example", CASE, false)]
+    #[case::differ_in_first_word(b"registrx.corp.example", b"registry.corp.example", CASE, false)]
+    // 0x40 and 0x60 differ in the case bit only, but are not letters.
+    #[case::case_bit_not_letters(b"registry@corp.example", b"registry`corp.example", CASE, false)]
+    #[case::case_bit_not_letters_tail(b"ab@", b"ab`", CASE, false)]
+    #[case::lengths(b"ghcr.io", b"ghcr.io.", CASE, false)]
+    #[case::empty(b"", b"", 0, true)]
+    fn compares_bytes(
+        #[case] a: &[u8],
+        #[case] b: &[u8],
+        #[case] fold: u64,
+        #[case] expected: bool,
+    ) {
+        assert_eq!(same_bytes(a, b, fold), expected);
     }
 
     #[rstest]

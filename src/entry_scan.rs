@@ -174,18 +174,30 @@ fn plain_string_len(b: &[u8]) -> Option<(usize, bool)> {
         // characters, the quote, `*` and a few others), `?` or a backslash:
         // host names and paths are letters, digits and `-.:/`. The lowest
         // flagged byte is exact (false flags only appear above a true one).
-        let at = match b.get(i..i + 8).map(<[u8; 8]>::try_from) {
-            Some(Ok(word)) => {
-                let x = u64::from_le_bytes(word);
-                let special = bytes_below(x, b'-') | bytes_equal(x, b'?') | bytes_equal(x, b'\\');
-                if special == 0 {
-                    i += 8;
-                    continue;
-                }
-                i + (special.trailing_zeros() / 8) as usize
+        let special = |x: u64| bytes_below(x, b'-') | bytes_equal(x, b'?') | bytes_equal(x, b'\\');
+        let at = if let Some(Ok(words)) = b.get(i..i + 16).map(<[u8; 16]>::try_from) {
+            // Sixteen bytes a step: one branch for most entries' hosts.
+            let (lo, hi) = words.split_at(8);
+            let lo = special(u64::from_le_bytes(lo.try_into().unwrap_or_default()));
+            let hi = special(u64::from_le_bytes(hi.try_into().unwrap_or_default()));
+            if lo | hi == 0 {
+                i += 16;
+                continue;
             }
+            match lo {
+                0 => i + 8 + (hi.trailing_zeros() / 8) as usize,
+                _ => i + (lo.trailing_zeros() / 8) as usize,
+            }
+        } else if let Some(Ok(word)) = b.get(i..i + 8).map(<[u8; 8]>::try_from) {
+            let x = special(u64::from_le_bytes(word));
+            if x == 0 {
+                i += 8;
+                continue;
+            }
+            i + (x.trailing_zeros() / 8) as usize
+        } else {
             // The last few bytes, one by one.
-            _ => i,
+            i
         };
         match *b.get(at)? {
             b'"' => return Some((at, glob)),
@@ -245,6 +257,12 @@ mod tests {
     #[case::control_char_late("[\"registry.corp.example/team\u{1}x\"]", None)]
     #[case::escape_in_second_chunk(r#"["registry.\u002ecorp"]"#, None)]
     #[case::quote_on_chunk_edge(r#"["1234567", "12345678", "123456789"]"#, Some(vec![(0, "1234567".into(), false), (1, "12345678".into(), false), (2, "123456789".into(), false)]))]
+    // Sixteen bytes a step: what is found in the step's second word.
+    #[case::quote_on_step_edges(r#"["123456789012345", "1234567890123456", "12345678901234567"]"#, Some(vec![(0, "123456789012345".into(), false), (1, "1234567890123456".into(), false), (2, "12345678901234567".into(), false)]))]
+    #[case::glob_in_second_word(r#"["registry-*.corp.example"]"#, Some(vec![(0, "registry-*.corp.example".into(), true)]))]
+    #[case::question_in_second_word(r#"["registry.corp?.example"]"#, Some(vec![(0, "registry.corp?.example".into(), true)]))]
+    #[case::escape_in_second_word(r#"["registry.c\u006frp.example"]"#, None)]
+    #[case::control_in_second_word("[\"registry.co\u{1f}rp.example\"]", None)]
     #[case::unclosed(r#"["abc"#, None)]
     #[case::unclosed_long(r#"["abcdefghijklmnopqrstuvwxyz"#, None)]
     fn scans(#[case] json: &str, #[case] expected: Option<Vec<(usize, String, bool)>>) {
