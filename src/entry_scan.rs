@@ -73,8 +73,8 @@ impl<'a> EntryList<'a> {
     /// The entries `keep` selects, with their positions in the list.
     /// `keep(entry, may_have_glob)`: `may_have_glob` is true when the entry
     /// may contain `*` or `?` (never false when it does). When
-    /// `sifted_suffices`, `keep` selects nothing the first look dropped, so only
-    /// the entries it kept are offered again.
+    /// `sifted_suffices`, `keep` would select just what the first look kept
+    /// (the same filter), so that is the answer, without asking `keep` again.
     ///
     /// Fails only when the list is not a list of strings, in serde's words.
     pub fn select(
@@ -83,12 +83,7 @@ impl<'a> EntryList<'a> {
         sifted_suffices: bool,
     ) -> Result<Vec<(usize, &str)>, String> {
         if let (Some(sifted), true) = (&self.sifted, sifted_suffices) {
-            let glob = |e: &str| e.contains(['*', '?']);
-            return Ok(sifted
-                .iter()
-                .copied()
-                .filter(|(_, e)| keep(e.as_bytes(), glob(e)))
-                .collect());
+            return Ok(sifted.clone());
         }
         let mut kept = Vec::new();
         // Only kept entries are checked for UTF-8: one that is not takes the full read.

@@ -61,8 +61,11 @@ impl<'a> RegistryPattern<'a> {
         if entry.is_empty() {
             return Err("empty entry".into());
         }
-        // A byte search: `split_once("://")` sets up a substring searcher per entry.
-        if let Some(at) = entry.as_bytes().windows(3).position(|w| w == b"://") {
+        // A byte search for `:` (`split_once("://")` sets up a substring
+        // searcher per entry, `windows(3)` compares three bytes at each one).
+        let b = entry.as_bytes();
+        let scheme = (0..b.len()).find(|&i| b[i] == b':' && b.get(i + 1..i + 3) == Some(b"//"));
+        if let Some(at) = scheme {
             return Err(format!(
                 "not a registry: remove the \"{}://\" scheme, entries are host[:port][/path]",
                 entry.get(..at).unwrap_or_default()
@@ -424,6 +427,8 @@ mod tests {
     #[rstest]
     #[case::empty("", "empty entry")]
     #[case::scheme("https://ghcr.io", "remove the \"https://\" scheme")]
+    #[case::scheme_after_colon("a:b:https://ghcr.io", "remove the \"a:b:https://\" scheme")]
+    #[case::scheme_at_end("ghcr.io://", "remove the \"ghcr.io://\" scheme")]
     #[case::trailing_slash("docker.io/", "empty path component")]
     #[case::uppercase_path("ghcr.io/Acme", "the path must be lowercase")]
     #[case::bad_component("ghcr.io/acme_", "invalid path component \"acme_\"")]
