@@ -137,26 +137,17 @@ impl<'r> Candidates<'r> {
             // Most entries differ from every host in their first byte, or in
             // where their host ends; only the rest are compared.
             let first = ONES * u64::from(first.to_ascii_lowercase());
-            for (w, &firsts) in self.firsts.iter().enumerate() {
-                // A high bit in each byte equal to the entry's first byte (and
-                // perhaps in bytes above one that is): checked below anyway.
-                let mut same = bytes_below(firsts ^ first, 1);
-                while same != 0 {
-                    let k = w * 8 + (same.trailing_zeros() / 8) as usize;
-                    same &= same - 1;
-                    let Some(h) = self.hosts.get(k) else {
-                        continue;
-                    };
-                    // Where the entry's host would end (cheap, and most often
-                    // wrong), before the call that compares the rest.
-                    let n = h.name.len();
-                    let ends = match b.get(n) {
-                        None => b.len() == n,
-                        Some(&c) => c == b':' || c == b'/',
-                    };
-                    if ends && h.covers(entry) {
-                        return true;
-                    }
+            // The first eight hosts outside any loop: each turn of a loop
+            // costs an epoch check in policy-server's engine.
+            let Some((&head, more)) = self.firsts.split_first() else {
+                return false;
+            };
+            if self.word_covers(0, head, first, entry) {
+                return true;
+            }
+            for (w, &firsts) in more.iter().enumerate() {
+                if self.word_covers(8 * (w + 1), firsts, first, entry) {
+                    return true;
                 }
             }
             return false;
@@ -171,6 +162,49 @@ impl<'r> Candidates<'r> {
                 .hosts
                 .iter()
                 .any(|h| is_subdomain(h.name.as_bytes(), domain))
+    }
+}
+
+impl Candidates<'_> {
+    /// Whether a host of the eight from `base` on, whose first bytes are
+    /// `firsts`, starts with `first` (eight times over) and covers the entry.
+    #[inline(always)]
+    fn word_covers(&self, base: usize, firsts: u64, first: u64, entry: &[u8]) -> bool {
+        // A high bit in each byte equal to the entry's first byte (and
+        // perhaps in bytes above one that is): checked below anyway.
+        let mut same = bytes_below(firsts ^ first, 1);
+        if same == 0 {
+            return false;
+        }
+        // The first such host without a loop (most often the only one).
+        if self.host_covers(base, same, entry) {
+            return true;
+        }
+        same &= same - 1;
+        while same != 0 {
+            if self.host_covers(base, same, entry) {
+                return true;
+            }
+            same &= same - 1;
+        }
+        false
+    }
+
+    /// Whether the host that the lowest flag of `same` stands for (hosts
+    /// from `base` on, a byte each) covers the entry.
+    #[inline(always)]
+    fn host_covers(&self, base: usize, same: u64, entry: &[u8]) -> bool {
+        let Some(h) = self.hosts.get(base + (same.trailing_zeros() / 8) as usize) else {
+            return false;
+        };
+        // Where the entry's host would end (cheap, and most often wrong),
+        // before the call that compares the rest.
+        let n = h.name.len();
+        let ends = match entry.get(n) {
+            None => entry.len() == n,
+            Some(&c) => c == b':' || c == b'/',
+        };
+        ends && h.covers(entry)
     }
 }
 

@@ -140,7 +140,13 @@ fn scan<'r>(
         let (len, glob) = plain_string_len(b.get(start..)?)?;
         each(n, b.get(start..start + len)?, glob)?;
         n += 1;
-        i = skip_ws(b, start + len + 1);
+        i = start + len + 1;
+        // Compact JSON: the next entry's quote right after the comma.
+        if b.get(i) == Some(&b',') && b.get(i + 1) == Some(&b'"') {
+            i += 1;
+            continue;
+        }
+        i = skip_ws(b, i);
         match b.get(i) {
             Some(b',') => i = skip_ws(b, i + 1),
             Some(b']') => return Some(i + 1),

@@ -152,8 +152,15 @@ impl<'a> Reader<'a> {
 
     #[inline(always)]
     fn next_byte(&mut self) -> Option<u8> {
-        self.ws();
-        self.b.get(self.pos).copied()
+        // Compact JSON has no whitespace: no loop (an epoch check in
+        // policy-server's engine) for the common case.
+        match self.b.get(self.pos) {
+            Some(&c) if c > b' ' => Some(c),
+            _ => {
+                self.ws();
+                self.b.get(self.pos).copied()
+            }
+        }
     }
 
     /// The type of the next value, without reading it.

@@ -105,6 +105,9 @@ impl Probe {
     /// can name the guest's functions (if the module kept its name section).
     pub fn new(module: &[u8], perf_map: bool) -> Result<Self> {
         let mut config = Config::default();
+        // As in policy-server and the runner: the checks epoch deadlines add at
+        // loop heads and calls are part of what a guest costs.
+        config.epoch_interruption(true);
         if perf_map {
             config.profiler(ProfilingStrategy::PerfMap);
         }
@@ -135,6 +138,8 @@ impl Probe {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| s as &mut dyn ResourceLimiter);
+        // Never reached: nothing advances this engine's epoch.
+        store.set_epoch_deadline(u64::MAX);
         let instance: Instance = self
             .linker
             .instantiate(&mut store, &self.module)
