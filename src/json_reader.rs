@@ -502,38 +502,64 @@ impl<'a> Reader<'a> {
 impl Members {
     /// The next member's key (escapes decoded), the cursor on its value; `None` after the last.
     pub fn next_key<'a>(&mut self, r: &mut Reader<'a>) -> Result<Option<Cow<'a, [u8]>>, Error> {
-        match (r.next_byte(), std::mem::replace(&mut self.first, false)) {
-            (Some(b'}'), _) => {
-                r.pos += 1;
-                return Ok(None);
-            }
-            (Some(b'"'), true) => {}
-            (Some(b','), false) => {
-                r.pos += 1;
-                match r.next_byte() {
-                    Some(b'"') => {}
-                    Some(_) => return Err(Syntax::KeyNotString.into()),
-                    None => return Err(Syntax::EofObject.into()),
-                }
-            }
-            (Some(_), true) => return Err(Syntax::KeyNotString.into()),
-            (Some(_), false) => return Err(Syntax::ExpectedObjectComma.into()),
-            (None, _) => return Err(Syntax::EofObject.into()),
+        if !self.at_key(r)? {
+            return Ok(None);
         }
         let key = r.string_bytes()?;
         r.colon()?;
         Ok(Some(key))
     }
 
-    /// The next member's key as an index into `names` (`Some(None)` for any
-    /// other key), the cursor on its value; `None` after the last. Cheaper
-    /// than [`Members::next_key`] where only known keys matter.
-    pub fn next_field(
-        &mut self,
-        r: &mut Reader<'_>,
-        names: &[&str],
-    ) -> Result<Option<Option<usize>>, Error> {
-        Ok(self.next_key(r)?.map(|key| key_index(&key, names)))
+    /// The index in `names` of the next member's key, the cursor on its
+    /// value; members with other keys are skipped; `None` after the last.
+    ///
+    /// One call walks past every member the caller does not want: a call
+    /// per member would hand each result back through memory, since a
+    /// `Result` with a `String` does not fit a wasm register.
+    pub fn next_of(&mut self, r: &mut Reader<'_>, names: &[&str]) -> Result<Option<usize>, Error> {
+        loop {
+            if !self.at_key(r)? {
+                return Ok(None);
+            }
+            r.pos += 1;
+            let start = r.pos;
+            let escaped = r.skip_string_body()?;
+            let key = r.b.get(start..r.pos - 1).unwrap_or_default();
+            // Keys are compared as written; only a key with escapes is decoded.
+            let index = if escaped {
+                key_index(&unescape(key)?, names)
+            } else {
+                key_index(key, names)
+            };
+            r.colon()?;
+            match index {
+                Some(i) => return Ok(Some(i)),
+                None => r.skip_value()?,
+            }
+        }
+    }
+
+    /// Moves to the next member's key (true) or past the closing brace (false).
+    #[inline(always)]
+    fn at_key(&mut self, r: &mut Reader<'_>) -> Result<bool, Syntax> {
+        match (r.next_byte(), std::mem::replace(&mut self.first, false)) {
+            (Some(b'}'), _) => {
+                r.pos += 1;
+                Ok(false)
+            }
+            (Some(b'"'), true) => Ok(true),
+            (Some(b','), false) => {
+                r.pos += 1;
+                match r.next_byte() {
+                    Some(b'"') => Ok(true),
+                    Some(_) => Err(Syntax::KeyNotString),
+                    None => Err(Syntax::EofObject),
+                }
+            }
+            (Some(_), true) => Err(Syntax::KeyNotString),
+            (Some(_), false) => Err(Syntax::ExpectedObjectComma),
+            (None, _) => Err(Syntax::EofObject),
+        }
     }
 }
 
@@ -882,5 +908,50 @@ mod tests {
             }
         };
         assert_eq!(err, message);
+    }
+
+    /// `next_of` hands out the wanted keys in order and skips the rest.
+    #[rstest]
+    #[case::wanted_only(r#"{"image": "a", "name": "b"}"#, vec![1, 0])]
+    #[case::others_skipped(r#"{"env": [{"name": "X"}], "image": "a", "ports": {"p": [1, 2]}, "name": "b", "x": null}"#, vec![1, 0])]
+    #[case::none_wanted(r#"{"env": [], "args": ["-v"]}"#, vec![])]
+    #[case::empty("{}", vec![])]
+    #[case::spaced("{ \"x\" : 1 ,\n \"name\" :\t\"b\" }", vec![0])]
+    #[case::escaped_key(r#"{"n\u0061me": "b"}"#, vec![0])]
+    #[case::escaped_other_key(r#"{"n\u0061mes": "b", "image": "a"}"#, vec![1])]
+    #[case::twice(r#"{"name": "a", "name": "b"}"#, vec![0, 0])]
+    fn finds_wanted_members(#[case] text: &str, #[case] expected: Vec<usize>) {
+        let mut r = Reader::new(text.as_bytes());
+        let mut members = r.object("an object").expect("object");
+        let mut found = Vec::new();
+        while let Some(i) = members.next_of(&mut r, &["name", "image"]).expect("member") {
+            found.push(i);
+            r.skip().expect("value");
+        }
+        assert_eq!(r.end(), Ok(()));
+        assert_eq!(found, expected);
+    }
+
+    #[rstest]
+    #[case::trailing_comma(r#"{"a": 1,}"#, "key must be a string")]
+    #[case::missing_comma(r#"{"a": 1 "b": 2}"#, "expected `,` or `}`")]
+    #[case::eof_in_skipped_value(r#"{"a": [1, 2"#, "EOF while parsing a list")]
+    #[case::bad_skipped_value(r#"{"a": tru}"#, "expected ident")]
+    #[case::missing_colon(r#"{"a" 1}"#, "expected `:`")]
+    #[case::key_not_string(r#"{1: 2}"#, "key must be a string")]
+    #[case::lone_surrogate_key(r#"{"\ude00": 1}"#, "lone leading surrogate in hex escape")]
+    fn member_search_errors(#[case] text: &str, #[case] message: &str) {
+        let mut r = Reader::new(text.as_bytes());
+        let mut members = r.object("an object").expect("object");
+        let err = loop {
+            match members.next_of(&mut r, &["name"]) {
+                Ok(Some(_)) => r.skip().expect("value"),
+                Ok(None) => panic!("read to the end"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(err, message);
+        // serde_json refuses the same text.
+        assert!(serde_json::from_str::<serde_json::Value>(text).is_err());
     }
 }

@@ -21,9 +21,9 @@ fn read_request(json: &[u8]) -> Result<(AdmissionRequest<'_>, Tail<'_>), String>
     let mut members = r.object("a ValidationRequest object")?;
     let mut early_settings = None;
     loop {
-        match members.next_field(&mut r, &PAYLOAD_FIELDS)? {
+        match members.next_of(&mut r, &PAYLOAD_FIELDS)? {
             None => return Err("missing field `request`".into()),
-            Some(Some(0)) => {
+            Some(0) => {
                 let request = AdmissionRequest::read(&mut r)?;
                 let tail = Tail {
                     r,
@@ -32,12 +32,9 @@ fn read_request(json: &[u8]) -> Result<(AdmissionRequest<'_>, Tail<'_>), String>
                 };
                 return Ok((request, tail));
             }
-            Some(Some(_)) if early_settings.is_some() => {
-                return Err("duplicate field `settings`".into())
-            }
+            Some(_) if early_settings.is_some() => return Err("duplicate field `settings`".into()),
             // Settings before the request (unusual) are read once its images are known.
-            Some(Some(_)) => early_settings = Some(r.raw()?),
-            Some(None) => r.skip()?,
+            Some(_) => early_settings = Some(r.raw()?),
         }
     }
 }

@@ -119,11 +119,7 @@ impl<'a> AdmissionRequest<'a> {
         // JSON and walked once the kind is known.
         let mut pending: [Option<&'a [u8]>; 2] = [None, None];
         let mut members = r.object("an AdmissionRequest object")?;
-        while let Some(field) = members.next_field(r, &REQUEST_FIELDS)? {
-            let Some(field) = field else {
-                r.skip()?;
-                continue;
-            };
+        while let Some(field) = members.next_of(r, &REQUEST_FIELDS)? {
             if std::mem::replace(&mut seen[field], true) {
                 return Err(format!("duplicate field `{}`", REQUEST_FIELDS[field]));
             }
@@ -173,14 +169,11 @@ fn read_kind<'a>(r: &mut Reader<'a>) -> Result<(Text<'a>, Text<'a>), Error> {
     const NAMES: [&str; 2] = ["group", "kind"];
     let mut seen = [false; 2];
     let mut members = r.object("a GroupVersionKind object")?;
-    while let Some(field) = members.next_field(r, &NAMES)? {
-        match field {
-            Some(i) if std::mem::replace(&mut seen[i], true) => {
-                return Err(format!("duplicate field `{}`", NAMES[i]))
-            }
-            Some(i) => fields[i] = Text(r.string("a string")?),
-            None => r.skip()?,
+    while let Some(i) = members.next_of(r, &NAMES)? {
+        if std::mem::replace(&mut seen[i], true) {
+            return Err(format!("duplicate field `{}`", NAMES[i]));
         }
+        fields[i] = Text(r.string("a string")?);
     }
     let [group, kind] = fields;
     Ok((group, kind))
@@ -220,10 +213,8 @@ fn pod_spec_images<'a>(
     };
     let mut found = None;
     let mut members = r.object(format_args!("an object with `{next}`"))?;
-    while let Some(field) = members.next_field(r, &[next])? {
-        if field.is_none() {
-            r.skip()?;
-        } else if found.is_some() {
+    while members.next_of(r, &[next])?.is_some() {
+        if found.is_some() {
             return Err(format!("duplicate field `{next}`"));
         } else {
             found = Some(pod_spec_images(r, rest)?);
@@ -253,11 +244,7 @@ fn read_pod_spec<'a>(r: &mut Reader<'a>) -> Result<Vec<ContainerImage<'a>>, Erro
     let mut images = Vec::new();
     let mut seen = [false; 3];
     let mut members = r.object("a pod spec")?;
-    while let Some(field) = members.next_field(r, &LIST_NAMES)? {
-        let Some(i) = field else {
-            r.skip()?;
-            continue;
-        };
+    while let Some(i) = members.next_of(r, &LIST_NAMES)? {
         let (name, kind) = CONTAINER_LISTS[i];
         if std::mem::replace(&mut seen[i], true) {
             return Err(format!("duplicate field `{name}`"));
@@ -289,14 +276,11 @@ fn read_container<'a>(r: &mut Reader<'a>) -> Result<(Text<'a>, Text<'a>), Error>
     const NAMES: [&str; 2] = ["name", "image"];
     let mut fields: [Option<Option<Text<'a>>>; 2] = [None, None];
     let mut members = r.object("a container")?;
-    while let Some(field) = members.next_field(r, &NAMES)? {
-        match field {
-            Some(i) if fields[i].is_some() => {
-                return Err(format!("duplicate field `{}`", NAMES[i]))
-            }
-            Some(i) => fields[i] = Some(optional_text(r)?),
-            None => r.skip()?,
+    while let Some(i) = members.next_of(r, &NAMES)? {
+        if fields[i].is_some() {
+            return Err(format!("duplicate field `{}`", NAMES[i]));
         }
+        fields[i] = Some(optional_text(r)?);
     }
     let [name, image] = fields;
     Ok((
