@@ -10,10 +10,8 @@
 //! entries, entries with a port and odd paths are always kept, and the
 //! matching that follows is the full one.
 
-use crate::json_reader::bytes_below;
+use crate::bytes::{self, bytes_below, ONES};
 use crate::reference::{Host, Reference, DOCKER_HUB_ALIASES};
-
-const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// The registries one request's images are on, with the repository paths of
 /// the images on each.
@@ -226,37 +224,7 @@ impl HostImages<'_> {
             return false;
         }
         // A port is compared by the full match.
-        same_bytes(&b[..n], self.name.as_bytes(), CASE)
-    }
-}
-
-/// The bits that tell an ASCII letter's cases apart, in every byte.
-const CASE: u64 = 0x2020_2020_2020_2020;
-
-/// True when `a` and `b` (of one length) are the same bytes, ignoring the bits
-/// of `fold` where both are letters: eight bytes at a time, without a call to
-/// `memcmp` (entries and names are short).
-#[inline(always)]
-fn same_bytes(a: &[u8], b: &[u8], fold: u64) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let (mut a8, mut b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    for (x, y) in (&mut a8).zip(&mut b8) {
-        let (Ok(x8), Ok(y8)) = (<[u8; 8]>::try_from(x), <[u8; 8]>::try_from(y)) else {
-            return false;
-        };
-        let differ = u64::from_le_bytes(x8) ^ u64::from_le_bytes(y8);
-        // Bytes that differ only where case may: letters of other cases, or not.
-        if differ != 0 && (differ & !fold != 0 || !x.eq_ignore_ascii_case(y)) {
-            return false;
-        }
-    }
-    let (x, y) = (a8.remainder(), b8.remainder());
-    if fold == 0 {
-        x == y
-    } else {
-        x.eq_ignore_ascii_case(y)
+        bytes::same_ignoring_case(&b[..n], self.name.as_bytes())
     }
 }
 
@@ -283,7 +251,7 @@ fn path_may_match(prefix: &[u8], image_paths: &Paths<'_>) -> bool {
     let under = |path: &&str| {
         let path = path.as_bytes();
         path.get(..prefix.len())
-            .is_some_and(|start| same_bytes(start, prefix, 0))
+            .is_some_and(|start| bytes::same(start, prefix))
             && matches!(path.get(prefix.len()), None | Some(b'/'))
     };
     prefix.is_empty()
@@ -372,27 +340,6 @@ mod tests {
             candidates(&parsed, None).may_match(entry.as_bytes(), false),
             expected
         );
-    }
-
-    #[rstest]
-    #[case::same(b"registry.corp.example", b"registry.corp.example", CASE, true)]
-    #[case::case_in_first_word(b"REGISTRY.corp.example", b"registry.corp.example", CASE, true)]
-    #[case::case_in_tail(b"registry.corp.EXAMPLE", b"registry.corp.example", CASE, true)]
-    #[case::case_counts_in_paths(b"team-A/apps", b"team-a/apps", 0, false)]
-    #[case::differ_in_tail(b"registry.corp.examplf", b"registry.corp.example", CASE, false)]
-    #[case::differ_in_first_word(b"registrx.corp.example", b"registry.corp.example", CASE, false)]
-    // 0x40 and 0x60 differ in the case bit only, but are not letters.
-    #[case::case_bit_not_letters(b"registry@corp.example", b"registry`corp.example", CASE, false)]
-    #[case::case_bit_not_letters_tail(b"ab@", b"ab`", CASE, false)]
-    #[case::lengths(b"ghcr.io", b"ghcr.io.", CASE, false)]
-    #[case::empty(b"", b"", 0, true)]
-    fn compares_bytes(
-        #[case] a: &[u8],
-        #[case] b: &[u8],
-        #[case] fold: u64,
-        #[case] expected: bool,
-    ) {
-        assert_eq!(same_bytes(a, b, fold), expected);
     }
 
     #[rstest]

@@ -13,9 +13,10 @@
 use std::cell::OnceCell;
 use std::fmt;
 
+use crate::bytes::{bytes_below, bytes_equal};
 use crate::candidates::Candidates;
 use crate::json::Text;
-use crate::json_reader::{bytes_below, bytes_equal, Reader};
+use crate::json_reader::Reader;
 
 /// A JSON list of strings, unread until asked for.
 pub struct EntryList<'a> {

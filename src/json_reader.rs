@@ -12,6 +12,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::bytes::{self, bytes_below, bytes_equal};
+
 /// What went wrong, in serde_json's words (without its line and column).
 pub type Error = String;
 
@@ -582,12 +584,11 @@ impl Elements {
     }
 }
 
-/// True when `key` is `name`. Keys that differ in length or first byte,
-/// most of them, are told apart without a call to `memcmp`.
+/// True when `key` is `name`: keys that differ in length, most of them,
+/// at once, the others in words (see [`bytes::same`]).
 #[inline(always)]
 pub fn key_is(key: &[u8], name: &str) -> bool {
-    let name = name.as_bytes();
-    key.len() == name.len() && key.first() == name.first() && key == name
+    bytes::same(key, name.as_bytes())
 }
 
 /// Which of `names` a key is, if any.
@@ -623,21 +624,6 @@ pub fn once(seen: &mut [bool], i: usize, names: &[&str]) -> Result<(), Error> {
         )),
         _ => Ok(()),
     }
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// A nonzero high bit in every byte of `x` equal to `c`, and maybe above one that is.
-#[inline]
-pub fn bytes_equal(x: u64, c: u8) -> u64 {
-    bytes_below(x ^ (ONES * u64::from(c)), 1)
-}
-
-/// A nonzero high bit in every byte of `x` below `n` (at most 0x80), and maybe above one that is.
-#[inline]
-pub fn bytes_below(x: u64, n: u8) -> u64 {
-    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS
 }
 
 /// Where the escape whose letter is at `b[i]` ends, or why it is not one.

@@ -8,6 +8,7 @@
 //! [`pin`] pins admitted images to their digests, [`mutation`] writes
 //! rewritten images back and [`response`] shapes the answer.
 
+pub mod bytes;
 pub mod candidates;
 pub mod entry_scan;
 pub mod glob;

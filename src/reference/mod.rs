@@ -15,6 +15,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::net::Ipv6Addr;
 
+use crate::bytes;
+
 /// What Docker and the Go parser say of a string they cannot read; every message
 /// about an unreadable reference starts with it, so users and scripts find it.
 pub const INVALID_FORMAT: &str = "invalid reference format";
@@ -61,7 +63,7 @@ pub enum Host<'a> {
 impl Host<'_> {
     /// True for every spelling of Docker Hub's registry.
     pub fn is_docker_hub(&self) -> bool {
-        matches!(self, Host::Name(n) if DOCKER_HUB_ALIASES.iter().any(|a| a.eq_ignore_ascii_case(n)))
+        matches!(self, Host::Name(n) if DOCKER_HUB_ALIASES.iter().any(|a| bytes::same_ignoring_case(a.as_bytes(), n.as_bytes())))
     }
 
     /// Same registry host: DNS names ignore case, Docker Hub's aliases are one host,
@@ -69,7 +71,8 @@ impl Host<'_> {
     pub fn same_as(&self, other: &Host<'_>) -> bool {
         match (self, other) {
             (Host::Name(a), Host::Name(b)) => {
-                a.eq_ignore_ascii_case(b) || (self.is_docker_hub() && other.is_docker_hub())
+                bytes::same_ignoring_case(a.as_bytes(), b.as_bytes())
+                    || (self.is_docker_hub() && other.is_docker_hub())
             }
             (Host::Ipv6(Some(a), _), Host::Ipv6(Some(b), _)) => a == b,
             (Host::Ipv6(None, a), Host::Ipv6(None, b)) => a.eq_ignore_ascii_case(b),
