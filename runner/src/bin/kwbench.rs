@@ -84,6 +84,7 @@ struct Cli {
 
     /// Profile instead of measuring: call the policy's `validate` with this payload
     /// `--calls` times in one instance, with wasmtime's perf map on (run under `perf record`)
+    /// and epoch interruption on, as in policy-server
     #[arg(long, value_name = "PAYLOAD")]
     perf_map: Option<PathBuf>,
 }
