@@ -10,7 +10,7 @@
 //! entries, entries with a port and odd paths are always kept, and the
 //! matching that follows is the full one.
 
-use crate::bytes::{self, bytes_below, ONES};
+use crate::bytes::{self, bytes_below, bytes_equal, ONES};
 use crate::reference::{Host, Reference, DOCKER_HUB_ALIASES};
 
 /// The registries one request's images are on, with the repository paths of
@@ -154,12 +154,13 @@ impl<'r> Candidates<'r> {
         let Some(domain) = b.strip_prefix(b"*.") else {
             return true;
         };
-        let domain = host_part(domain);
-        domain.iter().any(|&c| c == b'*' || c == b'?')
-            || self
+        match plain_host(domain) {
+            Some(domain) => self
                 .hosts
                 .iter()
-                .any(|h| is_subdomain(h.name.as_bytes(), domain))
+                .any(|h| is_subdomain(h.name.as_bytes(), domain)),
+            None => true,
+        }
     }
 }
 
@@ -228,20 +229,49 @@ impl HostImages<'_> {
     }
 }
 
-/// The host of an entry (without `*.`): up to the first `:` or `/`.
-fn host_part(domain: &[u8]) -> &[u8] {
-    let end = domain
-        .iter()
-        .position(|&c| c == b'/' || c == b':')
-        .unwrap_or(domain.len());
-    &domain[..end]
+/// The host of an entry (without `*.`): up to the first `:` or `/`; `None`
+/// when it holds a `*` or `?` of its own. Eight bytes a step: a byte loop
+/// costs an epoch check a byte, and wildcard entries are long.
+fn plain_host(domain: &[u8]) -> Option<&[u8]> {
+    let mut at = 0;
+    while at < domain.len() {
+        let x = word_at(domain, at);
+        // The lowest flag of each is exact (false flags sit above a true one).
+        let ends = bytes_equal(x, b'/') | bytes_equal(x, b':');
+        let globs = bytes_equal(x, b'*') | bytes_equal(x, b'?');
+        if ends | globs != 0 {
+            let (end, glob) = (ends.trailing_zeros(), globs.trailing_zeros());
+            return (end < glob).then(|| &domain[..at + (end / 8) as usize]);
+        }
+        at += 8;
+    }
+    Some(domain)
+}
+
+/// The eight bytes of `b` from `at`, as a little-endian word; zeros past the end.
+#[inline(always)]
+fn word_at(b: &[u8], at: usize) -> u64 {
+    if let Some(Ok(word)) = b.get(at..at + 8).map(<[u8; 8]>::try_from) {
+        return u64::from_le_bytes(word);
+    }
+    let mut word = [0; 8];
+    for (w, &c) in word.iter_mut().zip(b.get(at..).unwrap_or_default()) {
+        *w = c;
+    }
+    u64::from_le_bytes(word)
 }
 
 /// True when `host` is a proper subdomain of `domain`, ignoring case.
 fn is_subdomain(host: &[u8], domain: &[u8]) -> bool {
-    host.len() > domain.len()
-        && host[host.len() - domain.len() - 1] == b'.'
-        && host[host.len() - domain.len()..].eq_ignore_ascii_case(domain)
+    let (Some(dot), Some(tail)) = (
+        host.len()
+            .checked_sub(domain.len() + 1)
+            .and_then(|i| host.get(i)),
+        host.get(host.len().saturating_sub(domain.len())..),
+    ) else {
+        return false;
+    };
+    *dot == b'.' && bytes::same_ignoring_case(tail, domain)
 }
 
 /// False only when no image path starts with the entry's path, whole components.
@@ -309,6 +339,10 @@ mod tests {
     #[case::wildcard_other("*.corp.example", &["ghcr.io/x"], false)]
     #[case::wildcard_with_port("*.corp.example:5000", &["eu.corp.example:5000/x"], true)]
     #[case::wildcard_then_glob("*.registry-?.corp.example", &["ghcr.io/x"], true)]
+    #[case::wildcard_long_port("*.mirror-17.corp.example:5000", &["eu.mirror-17.corp.example:5000/x"], true)]
+    #[case::wildcard_long_path("*.mirror-17.corp.example/team", &["eu.mirror-17.corp.example/team/x"], true)]
+    #[case::wildcard_long_other("*.mirror-17.corp.example", &["eu.mirror-18.corp.example/x"], false)]
+    #[case::wildcard_host_only_suffix("*.corp.example", &["registry.corp.example/x"], true)]
     // Always kept.
     #[case::label_glob("registry-?.corp.example", &["ghcr.io/x"], true)]
     #[case::trailing_glob("docker.*", &["ghcr.io/x"], true)]
@@ -340,6 +374,50 @@ mod tests {
             candidates(&parsed, None).may_match(entry.as_bytes(), false),
             expected
         );
+    }
+
+    #[rstest]
+    #[case::host("corp.example", Some("corp.example"))]
+    #[case::port("corp.example:5000", Some("corp.example"))]
+    #[case::path("corp.example/team", Some("corp.example"))]
+    #[case::end_in_third_word("mirror-17.corp.example/x", Some("mirror-17.corp.example"))]
+    #[case::end_on_word_edge("abcdefgh/x", Some("abcdefgh"))]
+    #[case::end_before_word_edge("abcdefg:1", Some("abcdefg"))]
+    #[case::short("a.io", Some("a.io"))]
+    #[case::empty("", Some(""))]
+    #[case::glob("registry-?.corp", None)]
+    #[case::glob_in_second_word("abcdefgh*.io", None)]
+    #[case::glob_before_port("ab*:5000", None)]
+    #[case::glob_in_path("corp.example/te*am", Some("corp.example"))]
+    fn plain_hosts(#[case] domain: &str, #[case] expected: Option<&str>) {
+        assert_eq!(plain_host(domain.as_bytes()), expected.map(str::as_bytes));
+    }
+
+    /// A `/`, `:`, `*` or `?` at every position of every length up to 20,
+    /// and two of them: the same answer as a byte-by-byte search.
+    #[test]
+    fn plain_host_agrees_with_a_byte_search() {
+        fn by_bytes(d: &[u8]) -> Option<&[u8]> {
+            let end = d
+                .iter()
+                .position(|&c| c == b'/' || c == b':')
+                .unwrap_or(d.len());
+            (!d[..end].iter().any(|&c| c == b'*' || c == b'?')).then_some(&d[..end])
+        }
+        let text = b"mirror-17.corp.exam";
+        for n in 0..=text.len() {
+            for at in 0..n {
+                for c in [b'/', b':', b'*', b'?'] {
+                    for (at2, c2) in [(n - 1, b'/'), (n - 1, b'*'), (at / 2, b'?'), (at / 2, b':')]
+                    {
+                        let mut d = text[..n].to_vec();
+                        d[at2] = c2;
+                        d[at] = c;
+                        assert_eq!(plain_host(&d), by_bytes(&d), "{d:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[rstest]
