@@ -233,8 +233,14 @@ impl HostImages<'_> {
 /// when it holds a `*` or `?` of its own. Eight bytes a step: a byte loop
 /// costs an epoch check a byte, and wildcard entries are long.
 fn plain_host(domain: &[u8]) -> Option<&[u8]> {
+    let n = domain.len();
     let mut at = 0;
-    while at < domain.len() {
+    while at < n {
+        // The last word overlaps the one before (whose bytes held no flag),
+        // so only a domain under eight bytes is padded.
+        if at + 8 > n && n >= 8 {
+            at = n - 8;
+        }
         let x = word_at(domain, at);
         // The lowest flag of each is exact (false flags sit above a true one).
         let ends = bytes_equal(x, b'/') | bytes_equal(x, b':');
@@ -248,7 +254,8 @@ fn plain_host(domain: &[u8]) -> Option<&[u8]> {
     Some(domain)
 }
 
-/// The eight bytes of `b` from `at`, as a little-endian word; zeros past the end.
+/// The eight bytes of `b` from `at`, as a little-endian word; zeros past the
+/// end (a byte loop, for short domains only).
 #[inline(always)]
 fn word_at(b: &[u8], at: usize) -> u64 {
     if let Some(Ok(word)) = b.get(at..at + 8).map(<[u8; 8]>::try_from) {
@@ -262,6 +269,7 @@ fn word_at(b: &[u8], at: usize) -> u64 {
 }
 
 /// True when `host` is a proper subdomain of `domain`, ignoring case.
+#[inline(always)]
 fn is_subdomain(host: &[u8], domain: &[u8]) -> bool {
     let (Some(dot), Some(tail)) = (
         host.len()
