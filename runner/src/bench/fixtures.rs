@@ -135,30 +135,83 @@ impl NamedSettings {
 /// generated deterministically, followed by the three real registries.
 fn generated(hosts: usize, prefixes: usize, wildcards: usize) -> Vec<String> {
     let mut allow = Vec::with_capacity(hosts + prefixes + wildcards + SMALL_ALLOW.len());
-    for i in 0..hosts {
-        // Some with a port, as real lists have.
-        if i % 10 == 7 {
-            allow.push(format!("registry-{i:04}.team{}.corp.example:5000", i % 37));
-        } else {
-            allow.push(format!("registry-{i:04}.team{}.corp.example", i % 37));
-        }
-    }
-    for i in 0..prefixes {
-        // Path prefixes, half of them on the hosts the images really use,
-        // so the path comparison runs too.
-        let host = match i % 4 {
-            0 => "ghcr.io",
-            1 => "docker.io",
-            2 => "registry.corp.example",
-            _ => "quay.io",
-        };
-        allow.push(format!("{host}/team-{i:03}/apps"));
-    }
-    for i in 0..wildcards {
-        allow.push(format!("*.mirror-{i:02}.corp.example"));
-    }
+    allow.extend((0..hosts).map(|i| EntryKind::HostsSharingFirstBytes.entry(i)));
+    allow.extend((0..prefixes).map(|i| EntryKind::PathPrefixes.entry(i)));
+    allow.extend((0..wildcards).map(|i| EntryKind::Wildcards.entry(i)));
     allow.extend(SMALL_ALLOW.iter().map(|s| (*s).to_owned()));
     allow
+}
+
+/// The kinds of generated `registries.allow` entries, each of which costs
+/// the first look differently (the by-kind series times them apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// Hosts that start with no request host's first byte (`harbor-0017...`).
+    OtherHosts,
+    /// Hosts that start like request hosts (`registry-0017...`, beside
+    /// `registry.corp.example` and Docker Hub's `registry-1.docker.io`).
+    HostsSharingFirstBytes,
+    /// Path prefixes, three in four on the hosts the images use: entries
+    /// that can match, up to their path.
+    PathPrefixes,
+    /// Wildcards (`*.mirror-17.corp.example`).
+    Wildcards,
+}
+
+impl EntryKind {
+    /// Every kind, in table order.
+    pub const ALL: [EntryKind; 4] = [
+        EntryKind::OtherHosts,
+        EntryKind::HostsSharingFirstBytes,
+        EntryKind::PathPrefixes,
+        EntryKind::Wildcards,
+    ];
+
+    /// Short name for the tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            EntryKind::OtherHosts => "other hosts",
+            EntryKind::HostsSharingFirstBytes => "hosts sharing first bytes",
+            EntryKind::PathPrefixes => "path prefixes",
+            EntryKind::Wildcards => "wildcards",
+        }
+    }
+
+    /// The `i`th entry of this kind.
+    pub fn entry(self, i: usize) -> String {
+        match self {
+            EntryKind::OtherHosts => format!("harbor-{i:04}.team{}.corp.example", i % 37),
+            // Some with a port, as real lists have.
+            EntryKind::HostsSharingFirstBytes if i % 10 == 7 => {
+                format!("registry-{i:04}.team{}.corp.example:5000", i % 37)
+            }
+            EntryKind::HostsSharingFirstBytes => {
+                format!("registry-{i:04}.team{}.corp.example", i % 37)
+            }
+            EntryKind::PathPrefixes => {
+                // Three in four on the hosts the images really use, so the
+                // path comparison runs too.
+                let host = match i % 4 {
+                    0 => "ghcr.io",
+                    1 => "docker.io",
+                    2 => "registry.corp.example",
+                    _ => "quay.io",
+                };
+                format!("{host}/team-{i:03}/apps")
+            }
+            EntryKind::Wildcards => format!("*.mirror-{i:02}.corp.example"),
+        }
+    }
+}
+
+impl NamedSettings {
+    /// `n` entries of one kind, the last three of them the real registries.
+    pub fn of_kind(kind: EntryKind, n: usize) -> Result<Self> {
+        let generated_count = n.saturating_sub(SMALL_ALLOW.len());
+        let mut allow: Vec<String> = (0..generated_count).map(|i| kind.entry(i)).collect();
+        allow.extend(SMALL_ALLOW.iter().map(|s| (*s).to_owned()));
+        Self::new(allow)
+    }
 }
 
 /// A Deployment with `n` containers, made from the 50-container fixture:

@@ -38,7 +38,7 @@ use anyhow::{anyhow, Context, Result};
 use clap::Parser;
 use kwrunner::{Policy, ValidateRequest, ValidationResponse};
 
-use fixtures::{NamedSettings, Request, ENTRIES, SCALING};
+use fixtures::{EntryKind, NamedSettings, Request, ENTRIES, SCALING};
 use stats::{fmt_bytes, fmt_ratio, fmt_us, Summary, Table};
 use timing::{Counts, Guest, Mode};
 
@@ -212,6 +212,7 @@ fn run(cli: &Cli) -> Result<()> {
         settings_table(&guests, &settings, counts)?;
         let scaling = scaling_table(&guests, &deployment_50, &small, counts)?;
         let entries = entries_table(&guests, &pod_realistic, counts)?;
+        entries_by_kind_table(&guests, &pod_realistic, counts)?;
         memory_table(
             &[&policy, &floor_call, &floor_scan],
             &requests,
@@ -703,6 +704,66 @@ fn entries_table(guests: &[Guest], request: &Request, counts: Counts) -> Result<
     }
     println!();
     Ok(series)
+}
+
+/// The entries series again, warm, with every generated entry of one kind:
+/// which entries the policy's own cost grows with, and which it does not.
+fn entries_by_kind_table(guests: &[Guest], request: &Request, counts: Counts) -> Result<()> {
+    println!(
+        "## entries by kind: {} judged warm with 3..10,000 registries.allow entries of one kind (µs; the real three last)",
+        request.name
+    );
+    println!();
+    let mut table = Table::new(
+        &[
+            "kind",
+            "entries",
+            "policy med",
+            "floor-scan med",
+            "policy-scan",
+            "/floor-scan",
+        ],
+        1,
+    );
+    // The three real entries alone are the same list for every kind.
+    let base = NamedSettings::of_kind(EntryKind::OtherHosts, ENTRIES[0])?;
+    let base = Measured::of(&timing::validate(
+        guests,
+        &request.prepare(&base.settings)?,
+        Mode::Warm,
+        counts,
+    )?);
+    let mut slopes = Vec::new();
+    for kind in EntryKind::ALL {
+        let mut own = vec![(0.0, base.policy.median_us() - base.scan.median_us())];
+        for &n in &ENTRIES[1..] {
+            let s = NamedSettings::of_kind(kind, n)?;
+            let m = Measured::of(&timing::validate(
+                guests,
+                &request.prepare(&s.settings)?,
+                Mode::Warm,
+                counts,
+            )?);
+            let policy_minus_scan = m.policy.median_us() - m.scan.median_us();
+            table.row(vec![
+                kind.name().to_owned(),
+                fmt_bytes(n),
+                fmt_us(m.policy.median_us()),
+                fmt_us(m.scan.median_us()),
+                fmt_us(policy_minus_scan),
+                fmt_ratio(m.over_scan()),
+            ]);
+            own.push(((n - ENTRIES[0]) as f64 / 1000.0, policy_minus_scan));
+        }
+        slopes.push(format!("{} {}", kind.name(), fmt_us(slope(&own))));
+    }
+    println!("{}", table.render());
+    println!(
+        "warm: least-squares own cost (policy minus floor-scan) per 1,000 entries, from the 3 real ones: {}",
+        slopes.join(", ")
+    );
+    println!();
+    Ok(())
 }
 
 /// Checks a probe answer the way the runner would: `accepted: true`.
