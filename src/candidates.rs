@@ -247,7 +247,10 @@ fn plain_host(domain: &[u8]) -> Option<&[u8]> {
         let globs = bytes_equal(x, b'*') | bytes_equal(x, b'?');
         if ends | globs != 0 {
             let (end, glob) = (ends.trailing_zeros(), globs.trailing_zeros());
-            return (end < glob).then(|| &domain[..at + (end / 8) as usize]);
+            if glob < end {
+                return None;
+            }
+            return domain.get(..at + (end / 8) as usize);
         }
         at += 8;
     }
