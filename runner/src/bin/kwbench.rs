@@ -725,25 +725,23 @@ fn entries_by_kind_table(guests: &[Guest], request: &Request, counts: Counts) ->
         ],
         1,
     );
+    let measure = |kind: EntryKind, n: usize| -> Result<Measured> {
+        let s = NamedSettings::of_kind(kind, n)?;
+        let prepared = request.prepare(&s.settings)?;
+        Ok(Measured::of(&timing::validate(
+            guests,
+            &prepared,
+            Mode::Warm,
+            counts,
+        )?))
+    };
     // The three real entries alone are the same list for every kind.
-    let base = NamedSettings::of_kind(EntryKind::OtherHosts, ENTRIES[0])?;
-    let base = Measured::of(&timing::validate(
-        guests,
-        &request.prepare(&base.settings)?,
-        Mode::Warm,
-        counts,
-    )?);
+    let base = measure(EntryKind::OtherHosts, ENTRIES[0])?;
     let mut slopes = Vec::new();
     for kind in EntryKind::ALL {
         let mut own = vec![(0.0, base.policy.median_us() - base.scan.median_us())];
         for &n in &ENTRIES[1..] {
-            let s = NamedSettings::of_kind(kind, n)?;
-            let m = Measured::of(&timing::validate(
-                guests,
-                &request.prepare(&s.settings)?,
-                Mode::Warm,
-                counts,
-            )?);
+            let m = measure(kind, n)?;
             let policy_minus_scan = m.policy.median_us() - m.scan.median_us();
             table.row(vec![
                 kind.name().to_owned(),
