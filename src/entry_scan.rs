@@ -169,8 +169,10 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 /// control character, or has no closing quote.
 #[inline]
 fn plain_string_len(b: &[u8]) -> Option<(usize, bool)> {
-    let mut glob = false;
-    let mut i = 0;
+    // A leading `*` (a wildcard entry's `*.`) is taken before the steps, so
+    // that the first step does not stop at it.
+    let mut glob = b.first() == Some(&b'*');
+    let mut i = usize::from(glob);
     loop {
         // Eight bytes at a time up to the first byte below `-` (control
         // characters, the quote, `*` and a few others), `?` or a backslash:
@@ -265,6 +267,13 @@ mod tests {
     #[case::question_in_second_word(r#"["registry.corp?.example"]"#, Some(vec![(0, "registry.corp?.example".into(), true)]))]
     #[case::escape_in_second_word(r#"["registry.c\u006frp.example"]"#, None)]
     #[case::control_in_second_word("[\"registry.co\u{1f}rp.example\"]", None)]
+    // A leading `*` is taken before the steps.
+    #[case::wildcard(r#"["*.mirror-17.corp.example", "x"]"#, Some(vec![(0, "*.mirror-17.corp.example".into(), true), (1, "x".into(), false)]))]
+    #[case::star_alone(r#"["*", "x"]"#, Some(vec![(0, "*".into(), true), (1, "x".into(), false)]))]
+    #[case::star_then_quote_on_step_edge(r#"["*234567890123456"]"#, Some(vec![(0, "*234567890123456".into(), true)]))]
+    #[case::star_then_escape(r#"["*\u002ex"]"#, None)]
+    #[case::star_then_control("[\"*\u{1}.corp.example\"]", None)]
+    #[case::star_unclosed(r#"["*"#, None)]
     #[case::unclosed(r#"["abc"#, None)]
     #[case::unclosed_long(r#"["abcdefghijklmnopqrstuvwxyz"#, None)]
     fn scans(#[case] json: &str, #[case] expected: Option<Vec<(usize, String, bool)>>) {
