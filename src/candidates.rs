@@ -18,6 +18,8 @@ use crate::reference::{Host, Reference, DOCKER_HUB_ALIASES};
 #[derive(Debug, Default)]
 pub struct Candidates<'r> {
     hosts: Vec<HostImages<'r>>,
+    /// The longest host name: a wildcard's domain must be shorter to match.
+    longest: usize,
     /// The hosts' first bytes (lower-cased), eight to a word, in `hosts`
     /// order: an entry's first byte is compared with eight hosts at once.
     firsts: Vec<u64>,
@@ -67,6 +69,7 @@ impl<'r> Candidates<'r> {
     ) -> Self {
         let mut out = Candidates {
             hosts: Vec::with_capacity(8),
+            longest: 0,
             firsts: Vec::with_capacity(1),
         };
         for image in images {
@@ -110,6 +113,7 @@ impl<'r> Candidates<'r> {
                     if let Some(word) = self.firsts.last_mut() {
                         *word |= u64::from(first) << (8 * (k % 8));
                     }
+                    self.longest = self.longest.max(name.len());
                     self.hosts.push(HostImages {
                         name,
                         paths: match path {
@@ -155,10 +159,13 @@ impl<'r> Candidates<'r> {
             return true;
         };
         match plain_host(domain) {
-            Some(domain) => self
-                .hosts
-                .iter()
-                .any(|h| is_subdomain(h.name.as_bytes(), domain)),
+            Some(domain) => {
+                domain.len() < self.longest
+                    && self
+                        .hosts
+                        .iter()
+                        .any(|h| is_subdomain(h.name.as_bytes(), domain))
+            }
             None => true,
         }
     }
@@ -354,6 +361,10 @@ mod tests {
     #[case::wildcard_long_path("*.mirror-17.corp.example/team", &["eu.mirror-17.corp.example/team/x"], true)]
     #[case::wildcard_long_other("*.mirror-17.corp.example", &["eu.mirror-18.corp.example/x"], false)]
     #[case::wildcard_host_only_suffix("*.corp.example", &["registry.corp.example/x"], true)]
+    #[case::wildcard_domain_is_the_host("*.registry.corp.example", &["registry.corp.example/x"], false)]
+    #[case::wildcard_domain_longer_than_hosts("*.eu.registry.corp.example", &["registry.corp.example/x"], false)]
+    #[case::wildcard_longest_host_first("*.mirror-17.corp.example", &["eu.mirror-17.corp.example/x", "ghcr.io/x"], true)]
+    #[case::wildcard_longest_host_last("*.mirror-17.corp.example", &["ghcr.io/x", "eu.mirror-17.corp.example/x"], true)]
     // Always kept.
     #[case::label_glob("registry-?.corp.example", &["ghcr.io/x"], true)]
     #[case::trailing_glob("docker.*", &["ghcr.io/x"], true)]
