@@ -49,7 +49,9 @@ test:
 	cargo clippy --all-targets -- -D warnings
 	cargo test
 
+# The runner is not a default member, so `make test`'s clippy does not see it.
 integration-tests: policy.wasm floors
+	cargo clippy --profile host -p kwrunner --all-targets -- -D warnings
 	cargo test --profile host -p kwrunner
 
 e2e-tests: test-setup policy.wasm runner
