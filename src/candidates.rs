@@ -232,7 +232,8 @@ impl HostImages<'_> {
             return false;
         }
         // A port is compared by the full match.
-        bytes::same_ignoring_case(&b[..n], self.name.as_bytes())
+        b.get(..n)
+            .is_some_and(|host| bytes::same_ignoring_case(host, self.name.as_bytes()))
     }
 }
 
