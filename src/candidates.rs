@@ -6,11 +6,15 @@
 //! first bytes with the request's few hosts; only the candidates are parsed
 //! (and checked: an invalid candidate still makes the request fail) and matched.
 //!
+//! A wildcard of every subdomain (`*.corp.example`) can only match a host
+//! that ends in a dot and its domain, so its domain's length (found by the
+//! entry scan) must be the length of one of the hosts' dot-suffixes.
+//!
 //! The look may keep too much, never too little: wildcards inside labels, IPv6
 //! entries, entries with a port and odd paths are always kept, and the
 //! matching that follows is the full one.
 
-use crate::bytes::{self, bytes_below, bytes_equal, ONES};
+use crate::bytes::{self, bytes_below, ONES};
 use crate::reference::{Host, Reference, DOCKER_HUB_ALIASES};
 
 /// The registries one request's images are on, with the repository paths of
@@ -18,8 +22,11 @@ use crate::reference::{Host, Reference, DOCKER_HUB_ALIASES};
 #[derive(Debug, Default)]
 pub struct Candidates<'r> {
     hosts: Vec<HostImages<'r>>,
-    /// The longest host name: a wildcard's domain must be shorter to match.
-    longest: usize,
+    /// Bit `l` is set when a host ends in a dot and `l` more bytes: the
+    /// lengths under 64 a wildcard's domain can have to match one
+    /// (`*.corp.example` matches `eu.corp.example`, whose dot-suffixes are 12
+    /// and 7 long).
+    suffix_lengths: u64,
     /// The hosts' first bytes (lower-cased), eight to a word, in `hosts`
     /// order: an entry's first byte is compared with eight hosts at once.
     firsts: Vec<u64>,
@@ -69,7 +76,7 @@ impl<'r> Candidates<'r> {
     ) -> Self {
         let mut out = Candidates {
             hosts: Vec::with_capacity(8),
-            longest: 0,
+            suffix_lengths: 0,
             firsts: Vec::with_capacity(1),
         };
         for image in images {
@@ -113,7 +120,7 @@ impl<'r> Candidates<'r> {
                     if let Some(word) = self.firsts.last_mut() {
                         *word |= u64::from(first) << (8 * (k % 8));
                     }
-                    self.longest = self.longest.max(name.len());
+                    self.add_suffix_lengths(name.as_bytes());
                     self.hosts.push(HostImages {
                         name,
                         paths: match path {
@@ -126,15 +133,25 @@ impl<'r> Candidates<'r> {
         }
     }
 
-    /// False only when the registry entry cannot match any of the images.
-    /// `may_have_glob` must be true when the entry contains `*` or `?`.
+    /// Records the lengths of the dot-suffixes of a host.
+    fn add_suffix_lengths(&mut self, name: &[u8]) {
+        for (i, &c) in name.iter().enumerate() {
+            let l = name.len() - i - 1;
+            if c == b'.' && l < 64 {
+                self.suffix_lengths |= 1 << l;
+            }
+        }
+    }
+
+    /// False only when the registry entry, of this [`Shape`], cannot match
+    /// any of the images.
     #[inline(always)]
-    pub fn may_match(&self, entry: &[u8], may_have_glob: bool) -> bool {
+    pub fn may_match(&self, entry: &[u8], shape: Shape) -> bool {
         let b = entry;
         let Some(&first) = b.first() else {
             return false;
         };
-        if !may_have_glob && first != b'[' {
+        if !shape.inner_glob && !matches!(first, b'[' | b'*') {
             // The common case: an exact host, maybe with a port or a path.
             // Most entries differ from every host in their first byte, or in
             // where their host ends; only the rest are compared.
@@ -154,19 +171,54 @@ impl<'r> Candidates<'r> {
             }
             return false;
         }
-        // Label globs and IPv6 addresses: rare, always parsed and matched.
-        let Some(domain) = b.strip_prefix(b"*.") else {
+        // Wildcards of every subdomain (`*.corp.example`) are looked at;
+        // other globs and IPv6 addresses are rare, always parsed and matched.
+        // (`first == b'*'` and a byte compare: `starts_with` is a call to
+        // `memcmp`, a byte loop in wasm.)
+        if shape.inner_glob || first != b'*' || b.get(1) != Some(&b'.') {
+            return true;
+        }
+        // The domain of a match is a dot-suffix of the host: most wildcards
+        // are refused by their length alone.
+        let Some(domain) = b.get(2..shape.host_end) else {
             return true;
         };
-        match plain_host(domain) {
-            Some(domain) => {
-                domain.len() < self.longest
-                    && self
-                        .hosts
+        if domain.len() < 64 && self.suffix_lengths & (1 << domain.len()) == 0 {
+            return false;
+        }
+        self.hosts
+            .iter()
+            .any(|h| is_subdomain(h.name.as_bytes(), domain))
+    }
+}
+
+/// What the entry scan learns of an entry while it finds its end, for the
+/// first look.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// The entry holds `*` or `?`, other than a leading `*`.
+    pub inner_glob: bool,
+    /// For an entry that starts with `*`: where its host ends (at its first
+    /// `/` or `:`, or its end); 0 for other entries.
+    pub host_end: usize,
+}
+
+impl Shape {
+    /// The shape of `entry`, read byte by byte (for entries not scanned).
+    pub fn of(entry: &[u8]) -> Shape {
+        let wildcard = entry.first() == Some(&b'*');
+        let rest = entry.get(usize::from(wildcard)..).unwrap_or_default();
+        Shape {
+            inner_glob: rest.iter().any(|&c| c == b'*' || c == b'?'),
+            host_end: match wildcard {
+                true => {
+                    1 + rest
                         .iter()
-                        .any(|h| is_subdomain(h.name.as_bytes(), domain))
-            }
-            None => true,
+                        .position(|&c| c == b'/' || c == b':')
+                        .unwrap_or(rest.len())
+                }
+                false => 0,
+            },
         }
     }
 }
@@ -237,48 +289,6 @@ impl HostImages<'_> {
     }
 }
 
-/// The host of an entry (without `*.`): up to the first `:` or `/`; `None`
-/// when it holds a `*` or `?` of its own. Eight bytes a step: a byte loop
-/// costs an epoch check a byte, and wildcard entries are long.
-fn plain_host(domain: &[u8]) -> Option<&[u8]> {
-    let n = domain.len();
-    let mut at = 0;
-    while at < n {
-        // The last word overlaps the one before (whose bytes held no flag),
-        // so only a domain under eight bytes is padded.
-        if at + 8 > n && n >= 8 {
-            at = n - 8;
-        }
-        let x = word_at(domain, at);
-        // The lowest flag of each is exact (false flags sit above a true one).
-        let ends = bytes_equal(x, b'/') | bytes_equal(x, b':');
-        let globs = bytes_equal(x, b'*') | bytes_equal(x, b'?');
-        if ends | globs != 0 {
-            let (end, glob) = (ends.trailing_zeros(), globs.trailing_zeros());
-            if glob < end {
-                return None;
-            }
-            return domain.get(..at + (end / 8) as usize);
-        }
-        at += 8;
-    }
-    Some(domain)
-}
-
-/// The eight bytes of `b` from `at`, as a little-endian word; zeros past the
-/// end (a byte loop, for short domains only).
-#[inline(always)]
-fn word_at(b: &[u8], at: usize) -> u64 {
-    if let Some(Ok(word)) = b.get(at..at + 8).map(<[u8; 8]>::try_from) {
-        return u64::from_le_bytes(word);
-    }
-    let mut word = [0; 8];
-    for (w, &c) in word.iter_mut().zip(b.get(at..).unwrap_or_default()) {
-        *w = c;
-    }
-    u64::from_le_bytes(word)
-}
-
 /// True when `host` is a proper subdomain of `domain`, ignoring case.
 #[inline(always)]
 fn is_subdomain(host: &[u8], domain: &[u8]) -> bool {
@@ -303,8 +313,9 @@ fn path_may_match(prefix: &[u8], image_paths: &Paths<'_>) -> bool {
             .is_some_and(|start| bytes::same(start, prefix))
             && matches!(path.get(prefix.len()), None | Some(b'/'))
     };
+    // `last`, not `ends_with`: that is a call to `memcmp`, a byte loop in wasm.
     prefix.is_empty()
-        || prefix.ends_with(b"/")
+        || prefix.last() == Some(&b'/')
         || match image_paths {
             Paths::Any => true,
             Paths::One(path) => under(path),
@@ -374,9 +385,8 @@ mod tests {
     #[case::host_entry_ipv6_image("ghcr.io", &["[fd00::1]/x"], false)]
     fn first_look(#[case] entry: &str, #[case] images: &[&str], #[case] expected: bool) {
         let parsed: Vec<Reference> = images.iter().map(|i| parse(i).expect("image")).collect();
-        let glob = entry.contains(['*', '?']);
         assert_eq!(
-            candidates(&parsed, None).may_match(entry.as_bytes(), glob),
+            candidates(&parsed, None).may_match(entry.as_bytes(), Shape::of(entry.as_bytes())),
             expected
         );
     }
@@ -394,53 +404,100 @@ mod tests {
             .collect();
         let parsed: Vec<Reference> = images.iter().map(|i| parse(i).expect("image")).collect();
         assert_eq!(
-            candidates(&parsed, None).may_match(entry.as_bytes(), false),
+            candidates(&parsed, None).may_match(entry.as_bytes(), Shape::of(entry.as_bytes())),
             expected
         );
     }
 
-    #[rstest]
-    #[case::host("corp.example", Some("corp.example"))]
-    #[case::port("corp.example:5000", Some("corp.example"))]
-    #[case::path("corp.example/team", Some("corp.example"))]
-    #[case::end_in_third_word("mirror-17.corp.example/x", Some("mirror-17.corp.example"))]
-    #[case::end_on_word_edge("abcdefgh/x", Some("abcdefgh"))]
-    #[case::end_before_word_edge("abcdefg:1", Some("abcdefg"))]
-    #[case::short("a.io", Some("a.io"))]
-    #[case::empty("", Some(""))]
-    #[case::glob("registry-?.corp", None)]
-    #[case::glob_in_second_word("abcdefgh*.io", None)]
-    #[case::glob_before_port("ab*:5000", None)]
-    #[case::glob_in_path("corp.example/te*am", Some("corp.example"))]
-    fn plain_hosts(#[case] domain: &str, #[case] expected: Option<&str>) {
-        assert_eq!(plain_host(domain.as_bytes()), expected.map(str::as_bytes));
-    }
-
-    /// A `/`, `:`, `*` or `?` at every position of every length up to 20,
-    /// and two of them: the same answer as a byte-by-byte search.
+    /// The wildcard look agrees with reading the domain to its end and
+    /// comparing it with every host: for every dot-suffix of the hosts and
+    /// lookalikes, in either case, bare or with a port or a path.
     #[test]
-    fn plain_host_agrees_with_a_byte_search() {
-        fn by_bytes(d: &[u8]) -> Option<&[u8]> {
-            let end = d
-                .iter()
-                .position(|&c| c == b'/' || c == b':')
-                .unwrap_or(d.len());
-            (!d[..end].iter().any(|&c| c == b'*' || c == b'?')).then_some(&d[..end])
-        }
-        let text = b"mirror-17.corp.exam";
-        for n in 0..=text.len() {
-            for at in 0..n {
-                for c in [b'/', b':', b'*', b'?'] {
-                    for (at2, c2) in [(n - 1, b'/'), (n - 1, b'*'), (at / 2, b'?'), (at / 2, b':')]
-                    {
-                        let mut d = text[..n].to_vec();
-                        d[at2] = c2;
-                        d[at] = c;
-                        assert_eq!(plain_host(&d), by_bytes(&d), "{d:?}");
-                    }
-                }
+    fn wildcards_agree_with_a_full_compare() {
+        let images = [
+            "registry.corp.example/tools/setup",
+            "ghcr.io/acme/app",
+            "nginx",
+            "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.aa.bb.cc.dd/x",
+        ];
+        let parsed: Vec<Reference> = images.iter().map(|i| parse(i).expect("image")).collect();
+        let c = candidates(&parsed, None);
+        let mut domains: Vec<String> = Vec::new();
+        for host in [
+            "registry.corp.example",
+            "registry-1.docker.io",
+            "ghcr.io",
+            images[3],
+        ] {
+            let host = host.split('/').next().unwrap_or_default();
+            for (i, _) in host.match_indices('.') {
+                let suffix = &host[i + 1..];
+                domains.extend([
+                    suffix.to_owned(),
+                    suffix.to_uppercase(),
+                    format!("x{suffix}"),
+                    format!("{suffix}x"),
+                    suffix[1..].to_owned(),
+                    host[..host.len() - 1].to_owned(),
+                    host.to_owned(),
+                ]);
             }
         }
+        for domain in &domains {
+            for tail in ["", ":5000", "/team", "/team:x", ":5000/team", "x/y", "/"] {
+                let rest = format!("{domain}{tail}");
+                let host_end = rest.find(['/', ':']).unwrap_or(rest.len());
+                let expected = c
+                    .hosts
+                    .iter()
+                    .any(|h| is_subdomain(h.name.as_bytes(), &rest.as_bytes()[..host_end]));
+                let entry = format!("*.{rest}");
+                assert_eq!(
+                    c.may_match(entry.as_bytes(), Shape::of(entry.as_bytes())),
+                    expected,
+                    "{entry}"
+                );
+            }
+        }
+    }
+
+    /// Domains of 64 bytes or more, past the lengths kept as bits, are
+    /// compared with the hosts.
+    #[rstest]
+    #[case::long_domain(&format!("*.{}.example", "a".repeat(60)), true)]
+    #[case::long_domain_port(&format!("*.{}.example:5000", "a".repeat(60)), true)]
+    #[case::long_domain_other(&format!("*.{}.example", "b".repeat(60)), false)]
+    #[case::long_domain_glued(&format!("*.x{}.example", "a".repeat(59)), false)]
+    #[case::short_domain("*.example", true)]
+    #[case::short_domain_other("*.exampl", false)]
+    fn long_domains(#[case] entry: &str, #[case] expected: bool) {
+        let image = format!("eu.{}.example/x", "a".repeat(60));
+        let parsed = [parse(&image).expect("image")];
+        let c = candidates(&parsed, None);
+        let b = entry.as_bytes();
+        assert_eq!(c.may_match(b, Shape::of(b)), expected);
+    }
+
+    #[rstest]
+    #[case::plain("registry.corp.example", false, 0)]
+    #[case::plain_with_path("registry.corp.example/team", false, 0)]
+    #[case::wildcard("*.corp.example", false, 14)]
+    #[case::wildcard_port("*.corp.example:5000/team", false, 14)]
+    #[case::wildcard_path("*.corp.example/team:x", false, 14)]
+    #[case::star_alone("*", false, 1)]
+    #[case::question_first("?.corp.example", true, 0)]
+    #[case::label_glob("registry-?.corp.example", true, 0)]
+    #[case::wildcard_then_glob("*.registry-*.corp.example", true, 25)]
+    #[case::glob_in_path("corp.example/te*am", true, 0)]
+    #[case::empty("", false, 0)]
+    fn shapes(#[case] entry: &str, #[case] inner_glob: bool, #[case] host_end: usize) {
+        assert_eq!(
+            Shape::of(entry.as_bytes()),
+            Shape {
+                inner_glob,
+                host_end
+            }
+        );
     }
 
     #[rstest]
@@ -450,7 +507,10 @@ mod tests {
     fn mirror_targets(#[case] entry: &str, #[case] expected: bool) {
         let parsed = [parse("nginx").expect("image")];
         let c = candidates(&parsed, Some("harbor.corp.example"));
-        assert_eq!(c.may_match(entry.as_bytes(), false), expected);
+        assert_eq!(
+            c.may_match(entry.as_bytes(), Shape::of(entry.as_bytes())),
+            expected
+        );
     }
 
     /// The first look never drops an entry that matches: every pair below matches.
@@ -475,7 +535,7 @@ mod tests {
         let pattern = RegistryPattern::parse(entry).expect("valid entry");
         let image = [parse(image).expect("valid image")];
         assert!(pattern.matches(&image[0]), "the case must match");
-        let glob = entry.contains(['*', '?']);
-        assert!(candidates(&image, None).may_match(entry.as_bytes(), glob));
+        let shape = Shape::of(entry.as_bytes());
+        assert!(candidates(&image, None).may_match(entry.as_bytes(), shape));
     }
 }

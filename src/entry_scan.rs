@@ -14,7 +14,7 @@ use std::cell::OnceCell;
 use std::fmt;
 
 use crate::bytes::{bytes_below, bytes_equal};
-use crate::candidates::Candidates;
+use crate::candidates::{Candidates, Shape};
 use crate::json::Text;
 use crate::json_reader::Reader;
 
@@ -52,8 +52,8 @@ impl<'a> EntryList<'a> {
         };
         let mut kept = Vec::new();
         let (raw, scanned) = r.raw_by(|rest| {
-            scan(rest, |i, entry, glob| {
-                if first_look.may_match(entry, glob) {
+            scan(rest, |i, entry, shape| {
+                if first_look.may_match(entry, shape) {
                     kept.push((i, std::str::from_utf8(entry).ok()?));
                 }
                 Some(())
@@ -72,15 +72,14 @@ impl<'a> EntryList<'a> {
     }
 
     /// The entries `keep` selects, with their positions in the list.
-    /// `keep(entry, may_have_glob)`: `may_have_glob` is true when the entry
-    /// may contain `*` or `?` (never false when it does). When
+    /// `keep(entry, shape)`: the entry's [`Shape`]. When
     /// `sifted_suffices`, `keep` would select just what the first look kept
     /// (the same filter), so that is the answer, without asking `keep` again.
     ///
     /// Fails only when the list is not a list of strings, in serde's words.
     pub fn select(
         &self,
-        mut keep: impl FnMut(&[u8], bool) -> bool,
+        mut keep: impl FnMut(&[u8], Shape) -> bool,
         sifted_suffices: bool,
     ) -> Result<Vec<(usize, &str)>, String> {
         if let (Some(sifted), true) = (&self.sifted, sifted_suffices) {
@@ -88,8 +87,8 @@ impl<'a> EntryList<'a> {
         }
         let mut kept = Vec::new();
         // Only kept entries are checked for UTF-8: one that is not takes the full read.
-        let scanned = scan(self.raw, |i, entry, glob| {
-            if !keep(entry, glob) {
+        let scanned = scan(self.raw, |i, entry, shape| {
+            if !keep(entry, shape) {
                 return Some(());
             }
             kept.push((i, std::str::from_utf8(entry).ok()?));
@@ -109,7 +108,7 @@ impl<'a> EntryList<'a> {
             r.end().map(|()| entries)
         });
         for (i, Text(entry)) in decoded.as_ref().map_err(Clone::clone)?.iter().enumerate() {
-            if keep(entry.as_bytes(), entry.contains(['*', '?'])) {
+            if keep(entry.as_bytes(), Shape::of(entry.as_bytes())) {
                 kept.push((i, &**entry));
             }
         }
@@ -117,13 +116,13 @@ impl<'a> EntryList<'a> {
     }
 }
 
-/// Calls `each(index, string, may_have_glob)` for every string of the JSON
+/// Calls `each(index, string, shape)` for every string of the JSON
 /// array of plain strings that `b` starts with, and returns the array's length.
 /// Returns `None` (having perhaps called `each` for some strings) on anything
 /// else, or when `each` does: the caller must read it otherwise.
 fn scan<'r>(
     b: &'r [u8],
-    mut each: impl FnMut(usize, &'r [u8], bool) -> Option<()>,
+    mut each: impl FnMut(usize, &'r [u8], Shape) -> Option<()>,
 ) -> Option<usize> {
     if b.first() != Some(&b'[') {
         return None;
@@ -138,8 +137,8 @@ fn scan<'r>(
             return None;
         }
         let start = i + 1;
-        let (len, glob) = plain_string_len(b.get(start..)?)?;
-        each(n, b.get(start..start + len)?, glob)?;
+        let (len, shape) = plain_string_len(b.get(start..)?)?;
+        each(n, b.get(start..start + len)?, shape)?;
         n += 1;
         i = start + len + 1;
         // Compact JSON: the next entry's quote right after the comma.
@@ -164,52 +163,86 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// The length of the string that starts at `b[0]` (just after its opening quote),
-/// and whether it may contain `*` or `?`; `None` when it holds an escape or a
-/// control character, or has no closing quote.
+/// The length of the string that starts at `b[0]` (just after its opening
+/// quote), and its [`Shape`]; `None` when it holds an escape or a control
+/// character, or has no closing quote.
 #[inline]
-fn plain_string_len(b: &[u8]) -> Option<(usize, bool)> {
-    // A leading `*` (a wildcard entry's `*.`) is taken before the steps, so
-    // that the first step does not stop at it.
-    let mut glob = b.first() == Some(&b'*');
-    let mut i = usize::from(glob);
+fn plain_string_len(b: &[u8]) -> Option<(usize, Shape)> {
+    let mut shape = Shape::default();
+    let mut i = 0;
+    if b.first() == Some(&b'*') {
+        // A wildcard: the steps start after its `*` (no inner glob) and also
+        // stop where its host ends, so the first look need not read it again.
+        i = 1;
+        let host_ends = |x: u64| special(x) | bytes_equal(x, b'/') | bytes_equal(x, b':');
+        loop {
+            let at = next_stop(b, i, host_ends);
+            match *b.get(at)? {
+                b'"' => {
+                    shape.host_end = at;
+                    return Some((at, shape));
+                }
+                b'/' | b':' => {
+                    shape.host_end = at;
+                    i = at;
+                    break;
+                }
+                b'\\' | 0..=0x1f => return None,
+                b'*' | b'?' => shape.inner_glob = true,
+                _ => {}
+            }
+            i = at + 1;
+        }
+    }
     loop {
-        // Eight bytes at a time up to the first byte below `-` (control
-        // characters, the quote, `*` and a few others), `?` or a backslash:
-        // host names and paths are letters, digits and `-.:/`. The lowest
-        // flagged byte is exact (false flags only appear above a true one).
-        let special = |x: u64| bytes_below(x, b'-') | bytes_equal(x, b'?') | bytes_equal(x, b'\\');
-        let at = if let Some(Ok(words)) = b.get(i..i + 16).map(<[u8; 16]>::try_from) {
+        let at = next_stop(b, i, special);
+        match *b.get(at)? {
+            b'"' => return Some((at, shape)),
+            b'\\' | 0..=0x1f => return None,
+            b'*' | b'?' => shape.inner_glob = true,
+            _ => {}
+        }
+        i = at + 1;
+    }
+}
+
+/// Flags the bytes a string scan stops at: those below `-` (control
+/// characters, the quote, `*` and a few others), `?` and the backslash. Host
+/// names and paths are letters, digits and `-.:/`. The lowest flagged byte is
+/// exact (false flags only appear above a true one).
+#[inline(always)]
+fn special(x: u64) -> u64 {
+    bytes_below(x, b'-') | bytes_equal(x, b'?') | bytes_equal(x, b'\\')
+}
+
+/// The first byte from `i` on that `stops` flags, sixteen or eight bytes a
+/// step; near the end of `b`, `i` itself (the caller looks at that byte).
+#[inline(always)]
+fn next_stop(b: &[u8], mut i: usize, stops: impl Fn(u64) -> u64) -> usize {
+    loop {
+        if let Some(Ok(words)) = b.get(i..i + 16).map(<[u8; 16]>::try_from) {
             // Sixteen bytes a step: one branch for most entries' hosts.
             let (lo, hi) = words.split_at(8);
-            let lo = special(u64::from_le_bytes(lo.try_into().unwrap_or_default()));
-            let hi = special(u64::from_le_bytes(hi.try_into().unwrap_or_default()));
+            let lo = stops(u64::from_le_bytes(lo.try_into().unwrap_or_default()));
+            let hi = stops(u64::from_le_bytes(hi.try_into().unwrap_or_default()));
             if lo | hi == 0 {
                 i += 16;
                 continue;
             }
-            match lo {
+            return match lo {
                 0 => i + 8 + (hi.trailing_zeros() / 8) as usize,
                 _ => i + (lo.trailing_zeros() / 8) as usize,
-            }
-        } else if let Some(Ok(word)) = b.get(i..i + 8).map(<[u8; 8]>::try_from) {
-            let x = special(u64::from_le_bytes(word));
+            };
+        }
+        if let Some(Ok(word)) = b.get(i..i + 8).map(<[u8; 8]>::try_from) {
+            let x = stops(u64::from_le_bytes(word));
             if x == 0 {
                 i += 8;
                 continue;
             }
-            i + (x.trailing_zeros() / 8) as usize
-        } else {
-            // The last few bytes, one by one.
-            i
-        };
-        match *b.get(at)? {
-            b'"' => return Some((at, glob)),
-            b'\\' | 0..=0x1f => return None,
-            b'*' | b'?' => glob = true,
-            _ => {}
+            return i + (x.trailing_zeros() / 8) as usize;
         }
-        i = at + 1;
+        return i;
     }
 }
 
@@ -222,11 +255,13 @@ mod tests {
         EntryList::new(json.as_bytes())
     }
 
-    /// Every entry the scan hands out, with its glob flag; `None` when it gives up.
+    /// Every entry the scan hands out, with its inner-glob flag; `None` when
+    /// it gives up. The shape it found is the one the entry's bytes give.
     fn scanned(json: &str) -> Option<Vec<(usize, String, bool)>> {
         let mut out = Vec::new();
-        let read = scan(json.as_bytes(), |i, s, g| {
-            out.push((i, String::from_utf8_lossy(s).into_owned(), g));
+        let read = scan(json.as_bytes(), |i, s, shape| {
+            assert_eq!(shape, Shape::of(s), "{}", String::from_utf8_lossy(s));
+            out.push((i, String::from_utf8_lossy(s).into_owned(), shape.inner_glob));
             Some(())
         })?;
         if read != json.len() {
@@ -267,10 +302,20 @@ mod tests {
     #[case::question_in_second_word(r#"["registry.corp?.example"]"#, Some(vec![(0, "registry.corp?.example".into(), true)]))]
     #[case::escape_in_second_word(r#"["registry.c\u006frp.example"]"#, None)]
     #[case::control_in_second_word("[\"registry.co\u{1f}rp.example\"]", None)]
-    // A leading `*` is taken before the steps.
-    #[case::wildcard(r#"["*.mirror-17.corp.example", "x"]"#, Some(vec![(0, "*.mirror-17.corp.example".into(), true), (1, "x".into(), false)]))]
-    #[case::star_alone(r#"["*", "x"]"#, Some(vec![(0, "*".into(), true), (1, "x".into(), false)]))]
-    #[case::star_then_quote_on_step_edge(r#"["*234567890123456"]"#, Some(vec![(0, "*234567890123456".into(), true)]))]
+    // A leading `*` is taken before the steps, and is no inner glob.
+    #[case::wildcard(r#"["*.mirror-17.corp.example", "x"]"#, Some(vec![(0, "*.mirror-17.corp.example".into(), false), (1, "x".into(), false)]))]
+    #[case::wildcard_then_glob(r#"["*.registry-?.corp.example"]"#, Some(vec![(0, "*.registry-?.corp.example".into(), true)]))]
+    #[case::wildcard_then_star(r#"["*.a*"]"#, Some(vec![(0, "*.a*".into(), true)]))]
+    // A wildcard's scan also finds where its host ends (checked in `scanned`).
+    #[case::wildcard_port(r#"["*.corp.example:5000"]"#, Some(vec![(0, "*.corp.example:5000".into(), false)]))]
+    #[case::wildcard_long_path(r#"["*.mirror-17.corp.example.long/team/apps"]"#, Some(vec![(0, "*.mirror-17.corp.example.long/team/apps".into(), false)]))]
+    #[case::wildcard_end_last_in_step(r#"["*.234567890123/x"]"#, Some(vec![(0, "*.234567890123/x".into(), false)]))]
+    #[case::wildcard_end_after_step(r#"["*.2345678901234:1"]"#, Some(vec![(0, "*.2345678901234:1".into(), false)]))]
+    #[case::wildcard_glob_in_path(r#"["*.corp.example/te*am"]"#, Some(vec![(0, "*.corp.example/te*am".into(), true)]))]
+    #[case::wildcard_escape_in_path(r#"["*.corp.example/\u0061"]"#, None)]
+    #[case::wildcard_escape_in_host(r#"["*.corp\u002eexample/a"]"#, None)]
+    #[case::star_alone(r#"["*", "x"]"#, Some(vec![(0, "*".into(), false), (1, "x".into(), false)]))]
+    #[case::star_then_quote_on_step_edge(r#"["*234567890123456"]"#, Some(vec![(0, "*234567890123456".into(), false)]))]
     #[case::star_then_escape(r#"["*\u002ex"]"#, None)]
     #[case::star_then_control("[\"*\u{1}.corp.example\"]", None)]
     #[case::star_unclosed(r#"["*"#, None)]
@@ -286,6 +331,7 @@ mod tests {
     #[case::escaped_slash(r#"["docker.io", "ghcr.io\/acme"]"#, &["docker.io", "ghcr.io/acme"])]
     #[case::escaped_unicode(r#"["ghcr\u002eio", "quay.io"]"#, &["ghcr.io", "quay.io"])]
     #[case::escaped_glob(r#"["registry-\u003f.corp.example"]"#, &["registry-?.corp.example"])]
+    #[case::escaped_wildcard_then_glob(r#"["*.registry-\u003f.corp.example"]"#, &["*.registry-?.corp.example"])]
     #[case::globs(r#"["registry-?.corp.example", "*.mirror.corp.example", "[fd00::1]:5000"]"#, &["registry-?.corp.example", "*.mirror.corp.example", "[fd00::1]:5000"])]
     fn selects_all(#[case] json: &str, #[case] expected: &[&str]) {
         let l = list(json);
@@ -298,10 +344,10 @@ mod tests {
         assert_eq!(all, expected);
         let serde: Vec<String> = serde_json::from_str(json).expect("json");
         assert_eq!(all, serde);
-        // The glob flag is never false for an entry with a wildcard, on either path.
+        // Either path gives each entry the shape its bytes give.
         l.select(
-            |s, glob| {
-                assert!(glob || !s.iter().any(|c| matches!(c, b'*' | b'?')), "{s:?}");
+            |s, shape| {
+                assert_eq!(shape, Shape::of(s), "{s:?}");
                 false
             },
             false,

@@ -12,7 +12,7 @@
 //! (`BadSettings`), one that names other registries or paths is skipped
 //! unread, since `validate_settings` refused it when the policy was loaded.
 
-use crate::candidates::Candidates;
+use crate::candidates::{Candidates, Shape};
 use crate::entry_scan::EntryList;
 use crate::image_pattern::ImagePattern;
 use crate::json::Text as Entry;
@@ -120,8 +120,11 @@ impl<'a> Rules<'a> {
         let registries = raw.registries.as_ref();
         let images = raw.images.as_ref();
         let registries_allow = registries.and_then(|r| r.allow.as_ref());
-        let registry_candidate =
-            |entry: &[u8], glob: bool| candidates.as_ref().is_none_or(|c| c.may_match(entry, glob));
+        let registry_candidate = |entry: &[u8], shape: Shape| {
+            candidates
+                .as_ref()
+                .is_none_or(|c| c.may_match(entry, shape))
+        };
         // The lists were sifted by the images' registries as they were read:
         // enough, unless mirrors add the registries they rewrite to.
         let sifted_suffices = candidates.is_some() && mirrors.is_empty();
@@ -224,13 +227,13 @@ impl RawSettings<'_> {
     }
 }
 
-/// Parses the entries of one list that `keep(entry, may_have_glob)` selects,
+/// Parses the entries of one list that `keep(entry, shape)` selects,
 /// recording `list[i] "entry": why` for each failure, or serde_json's words
 /// (as when the whole settings were read at once) when it is not a list of strings.
 fn compile<'a, T>(
     list: &str,
     entries: Option<&'a EntryList<'_>>,
-    keep: impl Fn(&[u8], bool) -> bool,
+    keep: impl Fn(&[u8], Shape) -> bool,
     sifted_suffices: bool,
     parse: impl Fn(&'a str) -> Result<T, String>,
     errors: &mut Vec<String>,
