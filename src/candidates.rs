@@ -375,8 +375,10 @@ mod tests {
     #[case::wildcard_host_only_suffix("*.corp.example", &["registry.corp.example/x"], true)]
     #[case::wildcard_domain_is_the_host("*.registry.corp.example", &["registry.corp.example/x"], false)]
     #[case::wildcard_domain_longer_than_hosts("*.eu.registry.corp.example", &["registry.corp.example/x"], false)]
-    #[case::wildcard_longest_host_first("*.mirror-17.corp.example", &["eu.mirror-17.corp.example/x", "ghcr.io/x"], true)]
-    #[case::wildcard_longest_host_last("*.mirror-17.corp.example", &["ghcr.io/x", "eu.mirror-17.corp.example/x"], true)]
+    #[case::wildcard_suffix_length_other_name("*.abcd.example", &["registry.corp.example/x"], false)]
+    #[case::wildcard_suffix_length_glued("*.orp.example", &["registry.corp.example/x"], false)]
+    #[case::wildcard_matching_host_first("*.mirror-17.corp.example", &["eu.mirror-17.corp.example/x", "ghcr.io/x"], true)]
+    #[case::wildcard_matching_host_last("*.mirror-17.corp.example", &["ghcr.io/x", "eu.mirror-17.corp.example/x"], true)]
     // Always kept.
     #[case::label_glob("registry-?.corp.example", &["ghcr.io/x"], true)]
     #[case::trailing_glob("docker.*", &["ghcr.io/x"], true)]
