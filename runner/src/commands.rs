@@ -121,11 +121,7 @@ impl AccessArgs {
             docker_config: self.docker_config.clone(),
         };
         if self.insecure {
-            if let Ok(reference) = oci::parse_reference(target) {
-                access
-                    .insecure
-                    .push(reference.resolve_registry().to_owned());
-            }
+            access.insecure.extend(oci::registry_of(target));
         }
         match &self.sources_path {
             Some(path) => access.with_sources_file(path),
