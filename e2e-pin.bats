@@ -84,19 +84,6 @@ evaluate() {
     --request-path "$request" --settings-json "$settings" "$POLICY"
 }
 
-
-
-# assert_rejected_with TEXT...: refused, the message containing every TEXT.
-assert_rejected_with() {
-  [ "$status" -eq 0 ] || { echo "exit $status: $stderr"; return 1; }
-  [ "$(jq -r .allowed <<<"$output")" = false ] || { echo "$output"; return 1; }
-  local message text
-  message="$(jq -r .status.message <<<"$output")"
-  for text in "$@"; do
-    [[ "$message" == *"$text"* ]] || { printf 'message: %s\nmissing: %s\n' "$message" "$text"; return 1; }
-  done
-}
-
 # assert_warned_with TEXT...: admitted unpinned, one warning containing every TEXT.
 assert_warned_with() {
   assert_allowed || return 1

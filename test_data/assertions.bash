@@ -1,5 +1,5 @@
 # Assertions on the AdmissionResponse that `kwctl run` (or the runner) prints,
-# shared by e2e.bats and e2e-pin.bats (`load test_data/assertions`). They read
+# shared by e2e.bats, e2e-pin.bats and runner/tests/without-oci.bats (`load test_data/assertions`). They read
 # bats' $status, $output and $stderr of the last `run --separate-stderr`.
 
 assert_allowed() {
@@ -14,6 +14,17 @@ assert_rejected() {
   local got
   got="$(jq -r .status.message <<<"$output")"
   [ "$got" = "$1" ] || { printf 'message: %s\nwanted:  %s\n' "$got" "$1"; return 1; }
+}
+
+# assert_rejected_with TEXT...: refused, the message containing every TEXT.
+assert_rejected_with() {
+  [ "$status" -eq 0 ] || { echo "exit $status: $stderr"; return 1; }
+  [ "$(jq -r .allowed <<<"$output")" = false ] || { echo "$output"; return 1; }
+  local message text
+  message="$(jq -r .status.message <<<"$output")"
+  for text in "$@"; do
+    [[ "$message" == *"$text"* ]] || { printf 'message: %s\nmissing: %s\n' "$message" "$text"; return 1; }
+  done
 }
 
 # assert_patch JSON_PATCH: allowed, with exactly this JSONPatch.
