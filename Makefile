@@ -42,8 +42,9 @@ runner:
 	cargo build $(RUNNER_CARGO) --bin kwrunner
 
 # The same runner without its OCI client (cargo feature `oci`): it runs local
-# modules only, and builds in about 40 s less (see README, "Build time").
-# It shares every other crate with the full one, so switching is a relink.
+# modules only, and a cold build takes about half a minute less (README,
+# "Build time"). It shares every other crate with the full one, so switching
+# between the two recompiles kwrunner itself and nothing else.
 runner-without-oci:
 	cargo build $(RUNNER_CARGO) --no-default-features --bin kwrunner
 

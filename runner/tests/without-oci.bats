@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The runner `make run` builds: kwrunner without its OCI client (cargo
 # feature `oci`). It must share every crate but its own with the full runner,
-# so that switching between the two is a relink; run local modules exactly as
-# the full one does; and refuse registry work saying what is missing.
+# so that switching between the two recompiles kwrunner alone; run local
+# modules exactly as the full one does; and refuse registry work saying what
+# is missing.
 #
 #   bats runner/tests/without-oci.bats     (make without-oci-tests)
 
