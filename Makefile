@@ -19,7 +19,7 @@ BENCH_PROFILE ?= kwbench
 # out its default features (the runner without its OCI client, below).
 RUNNER_CARGO := --profile host --manifest-path runner/Cargo.toml
 
-.PHONY: all setup test-setup policy runner runner-without-oci floors run test integration-tests e2e-tests e2e-pin-tests without-oci-tests bench check check-all clean
+.PHONY: all setup test-setup policy runner runner-without-oci floors public-suffixes run test integration-tests e2e-tests e2e-pin-tests without-oci-tests bench check check-all clean
 
 all: policy.wasm
 
@@ -78,6 +78,14 @@ e2e-pin-tests: test-setup oci-setup policy.wasm runner
 without-oci-tests: test-setup policy.wasm runner
 	cargo clippy $(RUNNER_CARGO) --no-default-features --lib --bins -- -D warnings
 	bats runner/tests/without-oci.bats
+
+# The public suffixes the policy knows (src/public_suffix/data.rs), from the
+# ICANN section of Debian's publicsuffix package (or PSL=path/to/list.dat).
+public-suffixes:
+	@test -n "$(PSL)" || test -f /usr/share/publicsuffix/public_suffix_list.dat || \
+	  { apt-get update -qq && apt-get install -y -qq publicsuffix >/dev/null; }
+	cargo test --test public_suffix_data -- --ignored regenerate
+	cargo fmt -- src/public_suffix/data.rs
 
 bench: policy.wasm floors
 	cargo run --profile $(BENCH_PROFILE) --manifest-path runner/Cargo.toml --bin kwbench -- --calls $(BENCH_CALLS)
