@@ -8,6 +8,7 @@
 //! [`pin`] pins admitted images to their digests, [`mutation`] writes
 //! rewritten images back and [`response`] shapes the answer.
 
+pub mod allow_wildcards;
 pub mod bytes;
 pub mod candidates;
 pub mod entry_scan;
@@ -18,6 +19,7 @@ pub mod json_reader;
 pub mod mirror;
 pub mod mutation;
 pub mod pin;
+pub mod public_suffix;
 pub mod reference;
 pub mod registry;
 pub mod response;

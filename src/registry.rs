@@ -10,28 +10,41 @@
 //! - `[fd00::1]:5000` compares IPv6 addresses, not spellings.
 //! - `ghcr.io/acme` covers repositories under `acme/`, whole components only.
 //! - `*.mirror.corp.example` covers any subdomain, never the bare domain.
-//! - `registry-?.corp.example`, `registry-*.corp.example`, `docker.*`: `?` and `*`
-//!   inside a label match within that label only (never `.`, `:` or `/`), so no
-//!   pattern reaches another domain. Wildcards alone (`*`, `*.*`) are refused.
-//! - `docker.io`, `index.docker.io` and `registry-1.docker.io` are one registry.
+//! - `registry-?.corp.example`, `registry-*.corp.example`: `?` and `*` inside a
+//!   label match within that label only (never `.`, `:` or `/`), so no pattern
+//!   reaches another domain. Wildcards alone (`*`, `*.*`) are refused, and an
+//!   allow list's wildcard must leave the registrable domain and a cloud
+//!   registry's customer label written out ([`crate::allow_wildcards`]).
+//! - `docker.io`, `index.docker.io` and `registry-1.docker.io` are one registry,
+//!   for wildcards too: `*.docker.io` covers `busybox`.
 //!
 //! Hosts compare case-insensitively and label by label; paths component by
 //! component. No raw string prefix is ever compared.
 
 use std::net::Ipv6Addr;
 
+use crate::allow_wildcards;
 use crate::glob::{self, Glob};
 use crate::reference::grammar::{self, ComponentError};
-use crate::reference::{same_port, Host, Reference};
+use crate::reference::{same_port, Host, Reference, DOCKER_HUB, DOCKER_HUB_ALIASES};
 
 /// A parsed registry entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistryPattern<'a> {
     /// The `[*.]host[:port]` part as written.
     domain: &'a str,
+    /// The same part, read.
+    registry: DomainPattern<'a>,
+    path: Option<&'a str>,
+}
+
+/// The `[*.]host[:port]` part of an entry (or of an images glob's registry),
+/// read as the runtime reads a registry: case, port number, IPv6 address and
+/// Docker Hub's spellings do not matter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainPattern<'a> {
     host: HostPattern<'a>,
     port: Option<&'a str>,
-    path: Option<&'a str>,
 }
 
 /// Which hosts an entry covers.
@@ -75,22 +88,13 @@ impl<'a> RegistryPattern<'a> {
             Some((d, p)) => (d, Some(p)),
             None => (entry, None),
         };
-        let written = domain;
-        let (wildcard, domain) = match domain.strip_prefix("*.") {
-            Some(rest) => (true, rest),
-            None => (false, domain),
-        };
         if path.is_some_and(glob::is_glob) {
             return Err(
                 "a wildcard in a registry entry stays inside host labels; for repositories use images.allow or images.reject, like ghcr.io/acme/*"
                     .into(),
             );
         }
-        let (host, port) = if glob::is_glob(domain) {
-            parse_glob_host_port(domain)?
-        } else {
-            parse_host_port(domain)?
-        };
+        let registry = DomainPattern::parse(domain)?;
         if let Some(path) = path {
             if path.contains([':', '@']) {
                 return Err("a registry entry has no tag or digest; use images.allow or images.reject for single images".into());
@@ -105,44 +109,27 @@ impl<'a> RegistryPattern<'a> {
                 })?;
             }
         }
-        let host = match (wildcard, host) {
-            (false, Host::Name(name)) if glob::is_glob(name) => HostPattern::Labels {
-                subdomains: false,
-                labels: name,
-            },
-            (false, host) => HostPattern::Exact(host),
-            (true, Host::Name(name)) => HostPattern::Labels {
-                subdomains: true,
-                labels: name,
-            },
-            (true, Host::Ipv6(..)) => {
-                return Err("a wildcard applies to domain names, not IPv6 addresses".into())
-            }
-        };
         Ok(RegistryPattern {
-            domain: written,
-            host,
-            port,
+            domain,
+            registry,
             path,
         })
     }
 
+    /// Refuses a wildcard that reaches a registry the admin did not write out
+    /// (see [`allow_wildcards`]): for entries of an allow list.
+    pub fn check_allow(&self) -> Result<(), String> {
+        self.registry.check_allow()
+    }
+
     /// True when the image's registry (and path, if the entry has one) is covered.
     pub fn matches(&self, image: &Reference<'_>) -> bool {
-        self.covers_registry(&image.domain.host, image.domain.port)
+        self.registry
+            .covers_any_port(&image.domain.host, image.domain.port)
             && self.path.is_none_or(|prefix| {
                 let mut components = image.path_components();
                 grammar::parts(prefix, b'/').all(|want| components.next() == Some(want))
             })
-    }
-
-    /// True when the entry's host (and port, if it has one) covers this registry.
-    fn covers_registry(&self, host: &Host<'_>, port: Option<&str>) -> bool {
-        let host_ok = match &self.host {
-            HostPattern::Exact(own) => own.same_as(host),
-            HostPattern::Labels { subdomains, labels } => labels_match(host, labels, *subdomains),
-        };
-        host_ok && (self.port.is_none() || same_port(self.port, port))
     }
 
     /// The `[*.]host[:port]` part as written.
@@ -157,7 +144,7 @@ impl<'a> RegistryPattern<'a> {
 
     /// The one host an exact entry names; `None` for a wildcard.
     pub fn exact_host(&self) -> Option<Host<'a>> {
-        match self.host {
+        match self.registry.host {
             HostPattern::Exact(host) => Some(host),
             HostPattern::Labels { .. } => None,
         }
@@ -165,13 +152,17 @@ impl<'a> RegistryPattern<'a> {
 
     /// True for an entry naming one host (no `*.`).
     pub fn is_exact_host(&self) -> bool {
-        matches!(self.host, HostPattern::Exact(_))
+        matches!(self.registry.host, HostPattern::Exact(_))
     }
 
     /// How specific the entry is: more path components, then an exact host, then a port.
     pub fn specificity(&self) -> (usize, bool, bool) {
         let components = self.path.map_or(0, |p| p.split('/').count());
-        (components, self.is_exact_host(), self.port.is_some())
+        (
+            components,
+            self.is_exact_host(),
+            self.registry.port.is_some(),
+        )
     }
 
     /// The image path without this entry's path components (the entry must match).
@@ -185,6 +176,126 @@ impl<'a> RegistryPattern<'a> {
 
     /// Same entry in other words: same hosts, port and path.
     pub fn same_as(&self, other: &RegistryPattern<'_>) -> bool {
+        self.registry.same_as(&other.registry) && self.path == other.path
+    }
+
+    /// True when some image under `location` (an exact entry: its host, its port
+    /// or none, paths below its path) would match this entry.
+    pub fn overlaps(&self, location: &RegistryPattern<'_>) -> bool {
+        let HostPattern::Exact(host) = &location.registry.host else {
+            return false;
+        };
+        let paths_nest = match (self.path, location.path) {
+            (Some(a), Some(b)) => a.split('/').zip(b.split('/')).all(|(x, y)| x == y),
+            _ => true,
+        };
+        self.registry.covers_any_port(host, location.registry.port) && paths_nest
+    }
+}
+
+impl<'a> DomainPattern<'a> {
+    /// Reads `[*.]host[:port]` of a registry entry, or says what is wrong
+    /// with it: wildcards alone (`*`, `*.*`) are refused.
+    pub fn parse(domain: &'a str) -> Result<Self, String> {
+        let pattern = Self::read(domain)?;
+        match pattern.host {
+            HostPattern::Labels { labels, .. } if labels.split('.').all(glob::is_all_wildcards) => Err(
+                "wildcards alone would admit every registry: name at least one label, like *.corp.example or registry-*.corp.example"
+                    .into(),
+            ),
+            _ => Ok(pattern),
+        }
+    }
+
+    /// Reads `[*.]host[:port]`, wildcards alone included (an images reject
+    /// glob may stand for every registry), or says what is wrong with it.
+    pub fn read(domain: &'a str) -> Result<Self, String> {
+        let (wildcard, domain) = match domain.strip_prefix("*.") {
+            Some(rest) => (true, rest),
+            None => (false, domain),
+        };
+        let (host, port) = if glob::is_glob(domain) {
+            parse_glob_host_port(domain)?
+        } else {
+            parse_host_port(domain)?
+        };
+        let host = match (wildcard, host) {
+            (false, Host::Name(name)) if glob::is_glob(name) => HostPattern::Labels {
+                subdomains: false,
+                labels: name,
+            },
+            (false, host) => HostPattern::Exact(host),
+            (true, Host::Name(name)) => HostPattern::Labels {
+                subdomains: true,
+                labels: name,
+            },
+            (true, Host::Ipv6(..)) => {
+                return Err("a wildcard applies to domain names, not IPv6 addresses".into())
+            }
+        };
+        Ok(DomainPattern { host, port })
+    }
+
+    /// Refuses a wildcard host that reaches a registry the admin did not write
+    /// out: for entries of an allow list (see [`allow_wildcards`]).
+    pub fn check_allow(&self) -> Result<(), String> {
+        match self.host {
+            HostPattern::Exact(_) => Ok(()),
+            HostPattern::Labels { subdomains, labels } => {
+                allow_wildcards::check(subdomains, labels)
+            }
+        }
+    }
+
+    /// True when the host is covered, and the port too if the entry names one
+    /// (a registry entry without a port covers every port).
+    pub fn covers_any_port(&self, host: &Host<'_>, port: Option<&str>) -> bool {
+        self.covers_host(host) && (self.port.is_none() || same_port(self.port, port))
+    }
+
+    /// True when the host and the port are covered, no port matching only no port
+    /// (as an exact images entry compares its registry).
+    pub fn covers(&self, host: &Host<'_>, port: Option<&str>) -> bool {
+        self.covers_host(host) && same_port(self.port, port)
+    }
+
+    /// True when the entry's host covers this one: a wildcard covers a Docker
+    /// Hub image when it covers any of Docker Hub's spellings.
+    fn covers_host(&self, host: &Host<'_>) -> bool {
+        match &self.host {
+            HostPattern::Exact(own) => own.same_as(host),
+            HostPattern::Labels { subdomains, labels } if host.is_docker_hub() => {
+                DOCKER_HUB_ALIASES
+                    .iter()
+                    .any(|alias| labels_match(&Host::Name(alias), labels, *subdomains))
+            }
+            HostPattern::Labels { subdomains, labels } => labels_match(host, labels, *subdomains),
+        }
+    }
+
+    /// The canonical text of what it covers: lower case, Docker Hub as
+    /// `docker.io`, IPv6 as an address, port without leading zeros.
+    pub fn canonical_text(&self) -> String {
+        let mut out = match self.host {
+            HostPattern::Exact(host) if host.is_docker_hub() => DOCKER_HUB.to_owned(),
+            HostPattern::Exact(Host::Name(name)) => name.to_ascii_lowercase(),
+            HostPattern::Exact(Host::Ipv6(Some(addr), _)) => ["[", &addr.to_string(), "]"].concat(),
+            HostPattern::Exact(Host::Ipv6(None, text)) => text.to_ascii_lowercase(),
+            HostPattern::Labels { subdomains, labels } => {
+                [if subdomains { "*." } else { "" }, labels]
+                    .concat()
+                    .to_ascii_lowercase()
+            }
+        };
+        if let Some(port) = self.port {
+            out.push(':');
+            out.push_str(port.trim_start_matches('0'));
+        }
+        out
+    }
+
+    /// Same hosts and port in other words.
+    fn same_as(&self, other: &DomainPattern<'_>) -> bool {
         let host_same = match (&self.host, &other.host) {
             (HostPattern::Exact(a), HostPattern::Exact(b)) => a.same_as(b),
             (
@@ -199,20 +310,7 @@ impl<'a> RegistryPattern<'a> {
             ) => a_sub == b_sub && a.eq_ignore_ascii_case(b),
             _ => false,
         };
-        host_same && same_port(self.port, other.port) && self.path == other.path
-    }
-
-    /// True when some image under `location` (an exact entry: its host, its port
-    /// or none, paths below its path) would match this entry.
-    pub fn overlaps(&self, location: &RegistryPattern<'_>) -> bool {
-        let HostPattern::Exact(host) = &location.host else {
-            return false;
-        };
-        let paths_nest = match (self.path, location.path) {
-            (Some(a), Some(b)) => a.split('/').zip(b.split('/')).all(|(x, y)| x == y),
-            _ => true,
-        };
-        self.covers_registry(host, location.port) && paths_nest
+        host_same && same_port(self.port, other.port)
     }
 }
 
@@ -297,12 +395,6 @@ fn parse_glob_host_port(domain: &str) -> Result<(Host<'_>, Option<&str>), String
             ));
         }
     }
-    if name.split('.').all(glob::is_all_wildcards) {
-        return Err(
-            "wildcards alone would admit every registry: name at least one label, like *.corp.example or registry-*.corp.example"
-                .into(),
-        );
-    }
     check_port(port)?;
     Ok((Host::Name(name), port))
 }
@@ -382,6 +474,14 @@ mod tests {
     )]
     #[case::label_star_case("registry-*.corp.example", "REGISTRY-EU.corp.example/app", true)]
     #[case::label_last("docker.*", "docker.io/library/nginx", true)]
+    // Docker Hub is one registry for wildcards too.
+    #[case::label_last_hub_registry_1("docker.*", "registry-1.docker.io/library/busybox", true)]
+    #[case::label_last_hub_legacy("docker.*", "index.docker.io/library/busybox", true)]
+    #[case::label_one_hub_registry_1("docker.i?", "registry-1.docker.io/library/busybox", true)]
+    #[case::hub_subdomains_short_name("*.docker.io", "busybox", true)]
+    #[case::hub_subdomains_canonical("*.docker.io", "docker.io/library/busybox", true)]
+    #[case::hub_subdomains_legacy("*.docker.io", "index.docker.io/library/busybox", true)]
+    #[case::hub_subdomains_not_quay("*.docker.io", "quay.io/busybox", false)]
     #[case::label_last_hub_short_name("docker.*", "busybox", true)]
     #[case::label_last_not_deeper("docker.*", "docker.io.evil.example/x", false)]
     #[case::label_last_not_subdomain("docker.*", "evil.docker.io/x", false)]

@@ -111,6 +111,9 @@ impl<'a> Rules<'a> {
         first_look: Option<Candidates<'a>>,
     ) -> Result<Rules<'a>, String> {
         let mut errors = Vec::new();
+        // The allow lists' wildcards are checked when the settings are loaded;
+        // a request only compiles entries that were.
+        let loading = first_look.is_none();
         let mirrors = Mirrors::compile(raw.mirrors.as_deref().unwrap_or_default(), &mut errors);
         // Rewritten images land on a mirror's host: its entries are candidates too.
         let candidates = first_look.map(|mut c| {
@@ -135,7 +138,11 @@ impl<'a> Rules<'a> {
                 registries_allow,
                 registry_candidate,
                 sifted_suffices,
-                RegistryPattern::parse,
+                allowing(
+                    RegistryPattern::parse,
+                    RegistryPattern::check_allow,
+                    loading,
+                ),
                 &mut errors,
             ),
             registries_reject: compile(
@@ -159,7 +166,7 @@ impl<'a> Rules<'a> {
                 images.and_then(|i| i.allow.as_ref()),
                 |_, _| true,
                 false,
-                ImagePattern::parse,
+                allowing(ImagePattern::parse, ImagePattern::check_allow, loading),
                 &mut errors,
             ),
             images_reject: compile(
@@ -224,6 +231,22 @@ impl RawSettings<'_> {
             || set(images.and_then(|i| i.allow.as_ref()))
             || set(images.and_then(|i| i.reject.as_ref()))
             || self.require_digest == Some(true)
+    }
+}
+
+/// An allow list's parser: when `loading` the settings, an entry whose
+/// wildcard reaches a registry the admin did not write out is refused too.
+fn allowing<'a, T>(
+    parse: impl Fn(&'a str) -> Result<T, String>,
+    check: fn(&T) -> Result<(), String>,
+    loading: bool,
+) -> impl Fn(&'a str) -> Result<T, String> {
+    move |entry| {
+        let pattern = parse(entry)?;
+        if loading {
+            check(&pattern)?;
+        }
+        Ok(pattern)
     }
 }
 
@@ -370,7 +393,15 @@ mod tests {
     #[case::escaped_string(json!({"registries": {"allow": ["ghcr.io\u{002f}acme"]}}))]
     // trusted-repos' own settings forms.
     #[case::trusted_repos_tag_globs(json!({"tags": {"reject": ["latest", "*-rc*", "*-SNAPSHOT", "v?.0"]}}))]
-    #[case::trusted_repos_registry_globs(json!({"registries": {"allow": ["registry-?.corp.example", "registry-*.corp.example", "docker.*"]}}))]
+    #[case::trusted_repos_registry_globs(json!({"registries": {"allow": ["registry-?.corp.example", "registry-*.corp.example"]}}))]
+    // Wildcards under a domain the admin names keep loading.
+    #[case::allow_subdomains(json!({"registries": {"allow": ["*.corp.example"]}, "images": {"allow": ["*.corp.example/*"]}}))]
+    #[case::allow_label_glob(json!({"registries": {"allow": ["registry-?.corp.example"]}}))]
+    #[case::allow_tenant_named(json!({"registries": {"allow": ["myorg.azurecr.io", "123456789012.dkr.ecr.eu-west-1.amazonaws.com"]}}))]
+    #[case::allow_private_use(json!({"registries": {"allow": ["*.internal", "*.svc.cluster.local", "*.home.arpa", "*.local", "*.localhost"]}}))]
+    // Reject lists are not limited: a wildcard there only refuses more.
+    #[case::reject_public_suffix(json!({"registries": {"reject": ["*.io", "docker.*", "*.azurecr.io"]}}))]
+    #[case::reject_any_registry(json!({"images": {"reject": ["*/evil/*", "*.io/x/*"]}}))]
     #[case::trusted_repos_image_globs(json!({"images": {"allow": ["docker.io/library/ngin?:*", "quay.io/coreos/etcd:v3.4.?"], "reject": ["ghcr.io/acme/*:*-rc?"]}}))]
     fn accepts(#[case] settings: serde_json::Value) {
         let bytes = serde_json::to_vec(&settings).expect("json");
@@ -400,6 +431,14 @@ mod tests {
     #[case::inert_registry_glob(json!({"registries": {"reject": ["registry_*.corp.example"]}}), "registries.reject[0] \"registry_*.corp.example\": '_' never appears in a host name")]
     #[case::inert_registry_path(json!({"registries": {"allow": ["ghcr.io/Acme"]}}), "registries.allow[0] \"ghcr.io/Acme\": the path must be lowercase")]
     #[case::every_registry(json!({"registries": {"allow": ["*.*"]}}), "registries.allow[0] \"*.*\": wildcards alone would admit every registry")]
+    // Allow-list wildcards that reach registries the admin did not write out.
+    #[case::glob_crosses_domain(json!({"images": {"allow": ["ghcr.io/acme/*", "ghcr.io*/acme/*"]}}), "images.allow[1] \"ghcr.io*/acme/*\": a wildcard in the last label matches every top-level domain, including ones others register: write the domain out, like docker.io")]
+    #[case::glob_any_registry(json!({"images": {"allow": ["*/acme/*"]}}), "images.allow[0] \"*/acme/*\": wildcards alone would admit every registry: name the registry, like ghcr.io/acme/*")]
+    #[case::public_suffix(json!({"registries": {"allow": ["*.io"]}}), "registries.allow[0] \"*.io\": \"io\" is a public suffix, under which anyone can register a name: write your own domain out, like *.example.io or registry.example.io")]
+    #[case::public_suffix_two_labels(json!({"registries": {"allow": ["*.co.uk"]}}), "registries.allow[0] \"*.co.uk\": \"co.uk\" is a public suffix")]
+    #[case::every_tld(json!({"registries": {"allow": ["docker.*"]}}), "registries.allow[0] \"docker.*\": a wildcard in the last label matches every top-level domain")]
+    #[case::tenant(json!({"registries": {"allow": ["*.azurecr.io"]}}), "registries.allow[0] \"*.azurecr.io\": admits every Azure customer's registry: name yours, like myorg.azurecr.io")]
+    #[case::tenant_ecr(json!({"registries": {"allow": ["*.dkr.ecr.*.amazonaws.com"]}}), "registries.allow[0] \"*.dkr.ecr.*.amazonaws.com\": admits every Amazon ECR customer's registry")]
     #[case::pin_without_allow_list(json!({"registries": {"reject": ["docker.io"]}, "pinDigests": true}), "pinDigests: true needs registries.allow or images.allow")]
     #[case::pin_alone(json!({"pinDigests": true}), "pinDigests: true needs registries.allow or images.allow")]
     #[case::pin_failure_typo(json!({"registries": {"allow": ["ghcr.io"]}, "pinDigests": true, "onPinFailure": "ignore"}), "onPinFailure \"ignore\": expected reject or admit")]

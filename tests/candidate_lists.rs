@@ -108,7 +108,7 @@ fn allow(entries: &[&str]) -> String {
 #[case::hub_aliases(allow(&["index.docker.io/library", "registry-1.docker.io/bitnami"]), &["nginx", "bitnami/redis:7", "docker.io/acme/x"], "reject: c2")]
 #[case::wildcard(allow(&["*.corp.example"]), &["eu.corp.example/x:1", "corp.example/x:1"], "reject: c1")]
 #[case::label_glob(allow(&["registry-?.corp.example"]), &["registry-1.corp.example/x:1", "registry-12.corp.example/x:1"], "reject: c1")]
-#[case::label_glob_last(allow(&["docker.*"]), &["busybox:1", "ghcr.io/x:1"], "reject: c1")]
+#[case::label_glob_last(json!({"registries": {"reject": others(300).into_iter().chain(["docker.*".to_owned()]).collect::<Vec<_>>()}}).to_string(), &["ghcr.io/x:1", "busybox:1", "registry-1.docker.io/library/busybox:1"], "reject: c1, c2")]
 #[case::ipv6(allow(&["[fd00::1]:5000"]), &["[fd00:0::1]:5000/app:1", "[fd00::2]:5000/app:1"], "reject: c1")]
 #[case::reject_list(json!({"registries": {"allow": ["ghcr.io"], "reject": others(300).into_iter().chain(["ghcr.io/evil".to_owned()]).collect::<Vec<_>>()}}).to_string(), &["ghcr.io/evil/x:1", "ghcr.io/acme/x:1"], "reject: c0")]
 #[case::tags_and_images(json!({"tags": {"reject": ["latest", "*-rc*"]}, "images": {"allow": ["ghcr.io/acme/*"], "reject": ["ghcr.io/acme/bad"]}}).to_string(), &["ghcr.io/acme/app:1", "ghcr.io/acme/app:2-rc1", "ghcr.io/acme/bad:1", "ghcr.io/other:1"], "reject: c1, c2, c3")]
