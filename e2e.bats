@@ -326,6 +326,69 @@ uncached: %s
   assert_invalid_settings 'images.allow[0] "docker.io/library/Ngin?:*": the repository path must be lowercase, so this glob matches nothing'
 }
 
+# --- Allow-list wildcards never reach a registry the admin did not write out ------
+
+@test "allow wildcards: a glob's * does not cross into another domain" {
+  evaluate_image ghcr.io/acme/app:1 '{"images": {"allow": ["ghcr.io*/acme/*"]}}'
+  assert_invalid_settings 'images.allow[0] "ghcr.io*/acme/*": a wildcard in the last label matches every top-level domain, including ones others register: write the domain out, like docker.io'
+}
+
+@test "allow wildcards: a glob must name its registry" {
+  evaluate_image ghcr.io/acme/app:1 '{"images": {"allow": ["*/acme/*"]}}'
+  assert_invalid_settings 'images.allow[0] "*/acme/*": wildcards alone would admit every registry: name the registry, like ghcr.io/acme/* or *.corp.example'
+}
+
+@test "allow wildcards: no wildcard over a public suffix" {
+  evaluate_image ghcr.io/acme/app:1 '{"registries": {"allow": ["ghcr.io", "*.io"]}}'
+  assert_invalid_settings 'registries.allow[1] "*.io": "io" is a public suffix, under which anyone can register a name: write your own domain out, like *.example.io or registry.example.io'
+}
+
+@test "allow wildcards: no wildcard where a cloud registry puts its customer's name" {
+  evaluate_image myorg.azurecr.io/app:1 '{"registries": {"allow": ["*.azurecr.io"]}}'
+  assert_invalid_settings 'registries.allow[0] "*.azurecr.io": admits every Azure customer'"'"'s registry: name yours, like myorg.azurecr.io'
+}
+
+@test "allow wildcards: near misses keep working" {
+  evaluate_image a.b.corp.example/x:1 '{"images": {"allow": ["*.corp.example/*"]}}'
+  assert_allowed
+  evaluate_image registry-eu.corp.example/team/app:1 '{"images": {"allow": ["registry-*.corp.example/team/*"]}}'
+  assert_allowed
+  evaluate_image myorg.azurecr.io/app:1 '{"registries": {"allow": ["myorg.azurecr.io", "registry-?.corp.example"]}}'
+  assert_allowed
+  evaluate_image registry.svc.cluster.local:5000/app:1 '{"registries": {"allow": ["*.internal", "*.svc.cluster.local"]}}'
+  assert_allowed
+}
+
+@test "allow wildcards: an images glob's * stays inside one host label" {
+  evaluate_image ghcr.io.attacker.example/acme/app:1 '{"images": {"allow": ["ghcr.*.example/acme/*"]}}'
+  assert_rejected 'container "app" image "ghcr.io.attacker.example/acme/app:1": images not allowed: ghcr.io.attacker.example/acme/app:1'
+}
+
+@test "reject wildcards: not limited, they only refuse more" {
+  evaluate_image anyone-can-buy-this.io/app:1 '{"registries": {"reject": ["*.io"]}}'
+  assert_rejected 'container "app" image "anyone-can-buy-this.io/app:1": registries not allowed: anyone-can-buy-this.io'
+  evaluate_image attacker.example/evil/x:1 '{"images": {"reject": ["*/evil/*"]}}'
+  assert_rejected 'container "app" image "attacker.example/evil/x:1": images not allowed: attacker.example/evil/x:1'
+}
+
+@test "reject wildcards: every Docker Hub spelling of an image meets the glob" {
+  for image in busybox:1 docker.io/library/busybox:1 index.docker.io/library/busybox:1 registry-1.docker.io/library/busybox:1; do
+    evaluate_image "$image" '{"registries": {"reject": ["docker.*"]}}'
+    assert_rejected_with "container \"app\" image \"$image\": registries not allowed: "
+    evaluate_image "$image" '{"images": {"reject": ["*.docker.io/library/*"]}}'
+    assert_rejected "container \"app\" image \"$image\": images not allowed: $image"
+  done
+}
+
+@test "reject globs: the registry part is read as a registry (port, IPv6, Docker Hub)" {
+  evaluate_image localhost:5000/evil/x:1 '{"images": {"reject": ["localhost:05000/evil/*"]}}'
+  assert_rejected 'container "app" image "localhost:5000/evil/x:1": images not allowed: localhost:5000/evil/x:1'
+  evaluate_image '[::1]:5000/evil/x:1' '{"images": {"reject": ["[0:0:0:0:0:0:0:1]:5000/evil/*"]}}'
+  assert_rejected 'container "app" image "[::1]:5000/evil/x:1": images not allowed: [::1]:5000/evil/x:1'
+  evaluate_image busybox:1 '{"images": {"reject": ["index.docker.io/library/*"]}}'
+  assert_rejected 'container "app" image "busybox:1": images not allowed: busybox:1'
+}
+
 # --- Mirrors (mutation) ------------------------------------------------------------
 
 MIRRORS='"mirrors": [{"from": "docker.io", "to": "harbor.corp.example/dockerhub"}, {"from": "ghcr.io/acme", "to": "harbor.corp.example/acme"}]'
