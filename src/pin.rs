@@ -115,6 +115,56 @@ pub fn old_images<'a>(containers: &'a [ContainerImage<'a>]) -> Vec<(&'a str, Ref
         .collect()
 }
 
+/// The longest host error a message carries; the whole text goes to the log.
+pub const ERROR_MAX: usize = 240;
+
+/// A host error as one readable line: its first line and, when the error
+/// lists its causes below, the last of them (the root cause), at most
+/// [`ERROR_MAX`] characters. A digest lookup's error can hold an `anyhow`
+/// cause chain and, with `RUST_BACKTRACE` set on the host, a backtrace.
+pub fn condense(why: &str) -> String {
+    let mut lines = grammar::parts(why, b'\n')
+        .map(str::trim_ascii)
+        .take_while(|l| {
+            !l.as_bytes().starts_with(b"Stack backtrace")
+                && !l.as_bytes().starts_with(b"stack backtrace")
+        })
+        .filter(|l| !l.is_empty() && *l != "Caused by:");
+    let first = lines.next().unwrap_or_default();
+    // `0: reason` in anyhow's list of causes.
+    let root = lines.last().map(|l| {
+        let digits = l.bytes().take_while(u8::is_ascii_digit).count();
+        match l.get(digits..) {
+            Some(rest) if digits > 0 && rest.as_bytes().starts_with(b": ") => {
+                rest.get(2..).unwrap_or(rest)
+            }
+            _ => l,
+        }
+    });
+    let mut line = match root {
+        Some(root) if !first.contains(root) => [first, root].join(": "),
+        _ => first.to_owned(),
+    };
+    if let Some((cut, _)) = line.char_indices().nth(ERROR_MAX) {
+        line.truncate(cut);
+        line.push('…');
+    }
+    line
+}
+
+/// Writes the whole host error to the policy's log, where the operator looks.
+pub fn log_failure(image: &str, why: &str) {
+    let text = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let event = [
+        r#"{"level":"warning","message":"digest lookup failed","image":"#,
+        &text(image),
+        r#","error":"#,
+        &text(why),
+        "}",
+    ]
+    .concat();
+    host_log(&event);
+}
 /// The host call, in the guest.
 #[cfg(target_arch = "wasm32")]
 pub fn host_lookup(payload: &[u8]) -> Result<Vec<u8>, String> {
@@ -126,6 +176,17 @@ pub fn host_lookup(payload: &[u8]) -> Result<Vec<u8>, String> {
             .to_owned()
     })
 }
+
+/// Sends one log event to the host (Kubewarden's `tracing`/`log`); a host
+/// that takes no logs must not fail the evaluation.
+#[cfg(target_arch = "wasm32")]
+fn host_log(event: &str) {
+    let _ = wapc_guest::host_call("kubewarden", "tracing", "log", event.as_bytes());
+}
+
+/// Outside a waPC host the log goes nowhere.
+#[cfg(not(target_arch = "wasm32"))]
+fn host_log(_event: &str) {}
 
 /// Outside a waPC host there is no registry to ask.
 #[cfg(not(target_arch = "wasm32"))]

@@ -31,6 +31,8 @@ use crate::reference::{same_port, Host, Reference, DOCKER_HUB, DOCKER_HUB_ALIASE
 /// A parsed registry entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistryPattern<'a> {
+    /// The entry as written.
+    entry: &'a str,
     /// The `[*.]host[:port]` part as written.
     domain: &'a str,
     /// The same part, read.
@@ -110,6 +112,7 @@ impl<'a> RegistryPattern<'a> {
             }
         }
         Ok(RegistryPattern {
+            entry,
             domain,
             registry,
             path,
@@ -177,6 +180,30 @@ impl<'a> RegistryPattern<'a> {
     /// Same entry in other words: same hosts, port and path.
     pub fn same_as(&self, other: &RegistryPattern<'_>) -> bool {
         self.registry.same_as(&other.registry) && self.path == other.path
+    }
+
+    /// The entry as written.
+    pub fn text(&self) -> &'a str {
+        self.entry
+    }
+
+    /// True when every image under `location` (an exact entry) matches this
+    /// entry: it covers the host and the port, and its path is a prefix.
+    pub fn covers(&self, location: &RegistryPattern<'_>) -> bool {
+        let HostPattern::Exact(host) = &location.registry.host else {
+            return false;
+        };
+        let port_ok =
+            self.registry.port.is_none() || same_port(self.registry.port, location.registry.port);
+        let path_ok = match (self.path, location.path) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(a), Some(b)) => {
+                let mut under = grammar::parts(b, b'/');
+                grammar::parts(a, b'/').all(|want| under.next() == Some(want))
+            }
+        };
+        self.registry.covers_host(host) && port_ok && path_ok
     }
 
     /// True when some image under `location` (an exact entry: its host, its port

@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-use kubewarden_policy_sdk::response::ValidationResponse;
-use kubewarden_policy_sdk::{mutate_request, reject_request};
+use kubewarden_policy_sdk::reject_request;
+use serde::ser::SerializeMap;
+use serde::Serialize;
 use wapc_guest::CallResult;
 
 use crate::reference::INVALID_FORMAT;
@@ -18,20 +19,62 @@ const MISCONFIGURED: u16 = 500;
 /// it), written as is: most requests are accepted, and serde need not run for them.
 const ACCEPT: &[u8] = br#"{"accepted":true,"message":null,"code":null,"mutated_object":null,"audit_annotations":null,"warnings":null}"#;
 
+/// The answer for an admitted request with something to say: the SDK's
+/// ValidationResponse, its audit annotations in a fixed order (the SDK's
+/// HashMap would order them by a random seed, and carry a hash table).
+#[derive(Serialize)]
+struct Admitted<'a> {
+    accepted: bool,
+    message: Option<&'a str>,
+    code: Option<u16>,
+    mutated_object: Option<serde_json::Value>,
+    audit_annotations: Option<Annotations>,
+    warnings: Option<Vec<String>>,
+}
+
+/// Audit annotations, written as a JSON object in the order given.
+struct Annotations(Vec<(&'static str, String)>);
+
+impl Serialize for Annotations {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
 /// The waPC answer for a verdict.
 pub fn answer(verdict: Verdict<'_>) -> CallResult {
     match verdict {
         Verdict::Accept => Ok(ACCEPT.to_vec()),
-        Verdict::Mutate(object) => mutate_request(object),
-        Verdict::Warn(mutated_object, warnings) => Ok(serde_json::to_vec(&ValidationResponse {
-            accepted: true,
-            message: None,
-            code: None,
-            mutated_object,
-            audit_annotations: None,
-            warnings: Some(warnings),
-        })?),
-        Verdict::Reject(findings) => reject_request(Some(message(findings)), None, None, None),
+        Verdict::Admit(admission) => {
+            let hint = admission.hint.as_deref();
+            let mut warnings: Vec<String> = lines(admission.would_refuse)
+                .into_iter()
+                .map(|line| with_hint(format!("would be refused: {line}"), hint))
+                .collect();
+            warnings.extend(admission.warnings.into_iter().map(|w| with_hint(w, hint)));
+            Ok(serde_json::to_vec(&Admitted {
+                accepted: true,
+                message: None,
+                code: None,
+                mutated_object: admission.mutated,
+                audit_annotations: (!admission.annotations.is_empty())
+                    .then_some(Annotations(admission.annotations)),
+                warnings: (!warnings.is_empty()).then_some(warnings),
+            })?)
+        }
+        Verdict::Reject(refusal) => reject_request(
+            Some(with_hint(
+                message(refusal.findings),
+                refusal.hint.as_deref(),
+            )),
+            None,
+            None,
+            None,
+        ),
         Verdict::BadRequest(why) => reject_request(
             Some(format!("cannot read the admission request: {why}")),
             Some(BAD_REQUEST),
@@ -47,11 +90,24 @@ pub fn answer(verdict: Verdict<'_>) -> CallResult {
     }
 }
 
+/// The message with the settings' `hint` after it, once.
+fn with_hint(message: String, hint: Option<&str>) -> String {
+    match hint {
+        Some(hint) => [&message, " (", hint, ")"].concat(),
+        None => message,
+    }
+}
+
 /// One line naming every offending container, sorted by list then name:
 /// `initContainer "setup" image "evil.example/x:1": registries not allowed: evil.example`.
-pub fn message(mut findings: Vec<Finding<'_>>) -> String {
+pub fn message(findings: Vec<Finding<'_>>) -> String {
+    lines(findings).join("; ")
+}
+
+/// A line per offending container, sorted by list then name.
+fn lines(mut findings: Vec<Finding<'_>>) -> Vec<String> {
     sort_findings(&mut findings);
-    let lines: Vec<String> = findings
+    findings
         .iter()
         .map(|f| {
             let problems: Vec<String> = f
@@ -78,8 +134,7 @@ pub fn message(mut findings: Vec<Finding<'_>>) -> String {
                 problems.join(", ")
             )
         })
-        .collect();
-    lines.join("; ")
+        .collect()
 }
 
 /// Sorts by list, then name, then image, keeping the order of equals. By
@@ -131,6 +186,7 @@ mod tests {
     ) -> Finding<'static> {
         Finding {
             kind,
+            index: 0,
             name: Text(name.into()),
             image: Text(image.into()),
             mirrored: None,

@@ -25,12 +25,18 @@ use crate::tag_pattern::TagPattern;
 /// Settings exactly as written, strings borrowed from the payload.
 #[derive(Default, Debug)]
 pub struct RawSettings<'a> {
-    /// Registries an image may (or must not) come from.
-    pub registries: Option<AllowReject<'a>>,
-    /// Tags that are refused.
-    pub tags: Option<RejectOnly<'a>>,
-    /// Single images (or globs) that are allowed or refused.
-    pub images: Option<AllowReject<'a>>,
+    /// Registries an image may (or must not) come from, or is warned about.
+    pub registries: Option<Lists<'a>>,
+    /// Tags that are refused, or warned about (`allow` is never set).
+    pub tags: Option<Lists<'a>>,
+    /// Single images (or globs) that are allowed, refused or warned about.
+    pub images: Option<Lists<'a>>,
+    /// Images (or globs) that skip every rule.
+    pub exempt_images: Option<EntryList<'a>>,
+    /// `deny` (default) or `warn`: what a broken rule does.
+    pub enforcement: Option<Entry<'a>>,
+    /// Text appended to every refusal and warning: where to ask.
+    pub hint: Option<Entry<'a>>,
     /// Every image must be pinned by digest.
     pub require_digest: Option<bool>,
     /// On UPDATE, images already in `oldObject` are not judged again.
@@ -43,21 +49,29 @@ pub struct RawSettings<'a> {
     pub on_pin_failure: Option<Entry<'a>>,
 }
 
-/// An `allow` list and a `reject` list.
+/// The `allow`, `reject` and `warn` lists of one key.
 #[derive(Default, Debug)]
-pub struct AllowReject<'a> {
+pub struct Lists<'a> {
     /// Entries that admit.
     pub allow: Option<EntryList<'a>>,
     /// Entries that refuse; they win over `allow`.
     pub reject: Option<EntryList<'a>>,
+    /// Entries that admit with a warning.
+    pub warn: Option<EntryList<'a>>,
 }
 
-/// A `reject` list alone (tags have no allow list).
-#[derive(Default, Debug)]
-pub struct RejectOnly<'a> {
-    /// Entries that refuse.
-    pub reject: Option<EntryList<'a>>,
+/// What a broken rule does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Enforcement {
+    /// Refuse the request (the default).
+    #[default]
+    Deny,
+    /// Admit it, the refusal turned into a warning (unreadable images are still refused).
+    Warn,
 }
+
+/// The longest `hint`: it is repeated in every refusal and warning.
+pub const HINT_MAX: usize = 200;
 
 /// Settings checked and compiled into what the validation compares against.
 #[derive(Debug, Default)]
@@ -74,6 +88,18 @@ pub struct Rules<'a> {
     pub images_allow: Vec<ImagePattern<'a>>,
     /// Images that are refused.
     pub images_reject: Vec<ImagePattern<'a>>,
+    /// Registries admitted with a warning.
+    pub registries_warn: Vec<RegistryPattern<'a>>,
+    /// Tags admitted with a warning.
+    pub tags_warn: Vec<TagPattern<'a>>,
+    /// Images admitted with a warning.
+    pub images_warn: Vec<ImagePattern<'a>>,
+    /// Images that skip every rule.
+    pub exempt_images: Vec<ImagePattern<'a>>,
+    /// What a broken rule does.
+    pub enforcement: Enforcement,
+    /// Appended to every refusal and warning.
+    pub hint: Option<&'a str>,
     /// Every image must have a digest.
     pub require_digest: bool,
     /// On UPDATE, skip images that `oldObject` already had.
@@ -177,6 +203,56 @@ impl<'a> Rules<'a> {
                 ImagePattern::parse,
                 &mut errors,
             ),
+            registries_warn: compile(
+                "registries.warn",
+                registries.and_then(|r| r.warn.as_ref()),
+                registry_candidate,
+                sifted_suffices,
+                RegistryPattern::parse,
+                &mut errors,
+            ),
+            tags_warn: compile(
+                "tags.warn",
+                raw.tags.as_ref().and_then(|t| t.warn.as_ref()),
+                |_, _| true,
+                false,
+                TagPattern::parse,
+                &mut errors,
+            ),
+            images_warn: compile(
+                "images.warn",
+                images.and_then(|i| i.warn.as_ref()),
+                |_, _| true,
+                false,
+                ImagePattern::parse,
+                &mut errors,
+            ),
+            exempt_images: compile(
+                "exemptImages",
+                raw.exempt_images.as_ref(),
+                |_, _| true,
+                false,
+                allowing(ImagePattern::parse, ImagePattern::check_allow, loading),
+                &mut errors,
+            ),
+            enforcement: match raw.enforcement.as_deref() {
+                None | Some("deny") => Enforcement::Deny,
+                Some("warn") => Enforcement::Warn,
+                Some(other) => {
+                    errors.push(format!(
+                        "enforcement \"{}\": expected deny or warn",
+                        other.escape_debug()
+                    ));
+                    Enforcement::Deny
+                }
+            },
+            hint: raw.hint.as_deref().and_then(|hint| match check_hint(hint) {
+                Ok(()) => Some(hint),
+                Err(why) => {
+                    errors.push(why);
+                    None
+                }
+            }),
             require_digest: raw.require_digest.unwrap_or(false),
             allow_existing_violations: raw.allow_existing_violations.unwrap_or(true),
             mirrors,
@@ -203,11 +279,14 @@ impl<'a> Rules<'a> {
                     .to_owned(),
             );
         }
+        if loading {
+            rules.check_warn_lists(&mut errors);
+        }
         if errors.is_empty() && !raw.has_any_rule() {
             errors.push(
                 "no rule is set, so every image would be admitted: set at least one of \
                  registries.allow, registries.reject, tags.reject, images.allow, \
-                 images.reject, or requireDigest: true"
+                 images.reject, a warn list, or requireDigest: true"
                     .to_owned(),
             );
         }
@@ -230,7 +309,55 @@ impl RawSettings<'_> {
             || set(self.tags.as_ref().and_then(|t| t.reject.as_ref()))
             || set(images.and_then(|i| i.allow.as_ref()))
             || set(images.and_then(|i| i.reject.as_ref()))
+            || set(registries.and_then(|r| r.warn.as_ref()))
+            || set(self.tags.as_ref().and_then(|t| t.warn.as_ref()))
+            || set(images.and_then(|i| i.warn.as_ref()))
             || self.require_digest == Some(true)
+    }
+}
+
+/// A hint is one short line: it is appended to every refusal and warning.
+fn check_hint(hint: &str) -> Result<(), String> {
+    let why = if hint.trim().is_empty() {
+        "empty: leave it out, or say where to ask, like a wiki page or a channel"
+    } else if hint.chars().count() > HINT_MAX {
+        "longer than 200 characters: it is repeated in every refusal and warning, link to a page instead"
+    } else if hint.chars().any(char::is_control) {
+        "holds a line break or control character: kubectl shows one line"
+    } else {
+        return Ok(());
+    };
+    Err(format!("hint \"{}\": {why}", hint.escape_debug()))
+}
+
+impl Rules<'_> {
+    /// Refuses a warn entry that could never warn, because the allow or
+    /// reject lists refuse every image it names.
+    fn check_warn_lists(&self, errors: &mut Vec<String>) {
+        for (i, warn) in self.registries_warn.iter().enumerate() {
+            if !warn.is_exact_host() {
+                continue;
+            }
+            let allowed = !self.registries_allow_set
+                || self.registries_allow.iter().any(|a| a.overlaps(warn));
+            let rejected = self.registries_reject.iter().any(|r| r.covers(warn));
+            if !allowed || rejected {
+                errors.push(format!(
+                    "registries.warn[{i}] \"{}\": {} refuses every image there, so it could never warn: {}",
+                    warn.text().escape_debug(),
+                    if rejected { "registries.reject" } else { "registries.allow" },
+                    if rejected { "remove it from one of the two lists" } else { "add it to registries.allow too" },
+                ));
+            }
+        }
+        for (i, warn) in self.tags_warn.iter().enumerate() {
+            if self.tags_reject.iter().any(|r| r.covers(warn)) {
+                errors.push(format!(
+                    "tags.warn[{i}] \"{}\": tags.reject refuses every tag it names, so it could never warn",
+                    warn.text().escape_debug()
+                ));
+            }
+        }
     }
 }
 
@@ -288,7 +415,7 @@ pub fn check(json: &[u8]) -> Result<(), String> {
 }
 
 /// The keys of the settings, in the order [`RawSettings::read`] matches them.
-const SETTINGS_KEYS: [&str; 8] = [
+const SETTINGS_KEYS: [&str; 11] = [
     "registries",
     "tags",
     "images",
@@ -297,6 +424,9 @@ const SETTINGS_KEYS: [&str; 8] = [
     "mirrors",
     "pinDigests",
     "onPinFailure",
+    "exemptImages",
+    "enforcement",
+    "hint",
 ];
 
 impl<'a> RawSettings<'a> {
@@ -326,21 +456,24 @@ impl<'a> RawSettings<'a> {
                 let i = field(&key, &SETTINGS_KEYS)?;
                 once(&mut seen, i, &SETTINGS_KEYS)?;
                 match i {
-                    0 => settings.registries = read_lists(r, &["allow", "reject"], first_look)?,
-                    1 => {
-                        settings.tags = read_lists(r, &["reject"], None)?
-                            .map(|l| RejectOnly { reject: l.reject })
+                    0 => {
+                        settings.registries =
+                            read_lists(r, &["allow", "reject", "warn"], first_look)?
                     }
-                    2 => settings.images = read_lists(r, &["allow", "reject"], None)?,
+                    1 => settings.tags = read_lists(r, &["reject", "warn"], None)?,
+                    2 => settings.images = read_lists(r, &["allow", "reject", "warn"], None)?,
                     3 => settings.require_digest = r.optional(|r| r.bool("a boolean"))?,
                     4 => {
                         settings.allow_existing_violations = r.optional(|r| r.bool("a boolean"))?
                     }
                     5 => settings.mirrors = r.optional(RawMirror::read_list)?,
                     6 => settings.pin_digests = r.optional(|r| r.bool("a boolean"))?,
-                    _ => {
+                    7 => {
                         settings.on_pin_failure = r.optional(|r| r.string("a string").map(Entry))?
                     }
+                    8 => settings.exempt_images = r.optional(|r| EntryList::read(r, None))?,
+                    9 => settings.enforcement = r.optional(|r| r.string("a string").map(Entry))?,
+                    _ => settings.hint = r.optional(|r| r.string("a string").map(Entry))?,
                 }
             }
             Ok(settings)
@@ -348,24 +481,25 @@ impl<'a> RawSettings<'a> {
     }
 }
 
-/// `{"allow": [...], "reject": [...]}` with the given keys (both, or `reject`
-/// alone), lists kept raw; or null.
+/// `{"allow": [...], "reject": [...], "warn": [...]}` with the given keys,
+/// lists kept raw; or null.
 fn read_lists<'a>(
     r: &mut Reader<'a>,
     keys: &[&str],
     first_look: Option<&Candidates<'_>>,
-) -> Result<Option<AllowReject<'a>>, String> {
+) -> Result<Option<Lists<'a>>, String> {
     r.optional(|r| {
-        let mut lists = AllowReject::default();
-        let mut seen = [false; 2];
+        let mut lists = Lists::default();
+        let mut seen = [false; 3];
         let mut members = r.object("a map of lists")?;
         while let Some(key) = members.next_key(r)? {
             let i = field(&key, keys)?;
             once(&mut seen, i, keys)?;
             let list = r.optional(|r| EntryList::read(r, first_look))?;
-            match keys[i] {
-                "allow" => lists.allow = list,
-                _ => lists.reject = list,
+            match keys.get(i) {
+                Some(&"allow") => lists.allow = list,
+                Some(&"reject") => lists.reject = list,
+                _ => lists.warn = list,
             }
         }
         Ok(lists)

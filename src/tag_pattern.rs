@@ -12,6 +12,17 @@ use crate::reference::grammar;
 pub struct TagPattern<'a>(&'a str);
 
 impl<'a> TagPattern<'a> {
+    /// The entry as written.
+    pub fn text(&self) -> &'a str {
+        self.0
+    }
+
+    /// True when this entry matches every tag that `other` matches: `other`
+    /// is a tag it matches, or the two are the same glob.
+    pub fn covers(&self, other: &TagPattern<'_>) -> bool {
+        self.0 == other.0 || (!glob::is_glob(other.0) && self.matches(other.0))
+    }
+
     /// Parses an entry, refusing one that no valid tag could ever match.
     pub fn parse(entry: &'a str) -> Result<Self, String> {
         if entry.is_empty() {

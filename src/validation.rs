@@ -7,7 +7,7 @@ use crate::json_reader::{Members, Reader};
 use crate::mutation::{self, Rewrite};
 use crate::pin::{self, Lookup, OnFailure, Pinned};
 use crate::reference::{self, ParseError, Reference};
-use crate::settings::{RawSettings, Rules};
+use crate::settings::{Enforcement, RawSettings, Rules};
 use crate::workload::{AdmissionRequest, ContainerImage, ContainerKind};
 
 /// The payload fields the policy reads: `request`, then `settings`.
@@ -78,25 +78,53 @@ impl<'p> Tail<'p> {
 /// The outcome of one `validate` call.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict<'a> {
-    /// Every image passes (or the kind has no pod spec).
+    /// Every image passes (or the kind has no pod spec), with nothing to add.
     Accept,
-    /// Every image passes once mirrored or pinned: the object with the rewritten images.
-    Mutate(serde_json::Value),
-    /// Every image passes, some left unpinned: the object if rewritten, and why.
-    Warn(Option<serde_json::Value>, Vec<String>),
+    /// Admitted with something to say: a rewritten object, warnings, an audit trail.
+    Admit(Admission<'a>),
     /// Containers whose image breaks a rule, at least one.
-    Reject(Vec<Finding<'a>>),
+    Reject(Refusal<'a>),
     /// The payload could not be read.
     BadRequest(String),
     /// The settings are not valid (policy-server normally refuses them earlier).
     BadSettings(String),
 }
 
+/// A refused request: every container that breaks a rule.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Refusal<'a> {
+    /// The containers, at least one.
+    pub findings: Vec<Finding<'a>>,
+    /// Where to ask (the `hint` setting).
+    pub hint: Option<String>,
+}
+
+/// An admitted request and what comes with it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Admission<'a> {
+    /// The object with its images rewritten (mirrors, pins), if any was.
+    pub mutated: Option<serde_json::Value>,
+    /// Containers the rules refuse, admitted because `enforcement` is `warn`.
+    pub would_refuse: Vec<Finding<'a>>,
+    /// Other warnings, one per image and rule (`container "app" image "…": …`).
+    pub warnings: Vec<String>,
+    /// Audit annotations, by key ([`AUDIT_KEYS`]).
+    pub annotations: Vec<(&'static str, String)>,
+    /// Where to ask (the `hint` setting).
+    pub hint: Option<String>,
+}
+
+/// The audit annotation keys, as documented: images exempted from the rules,
+/// rewritten to a mirror, pinned to a digest, and the warnings given.
+pub const AUDIT_KEYS: [&str; 4] = ["exempted", "rewritten", "pinned", "warned"];
+
 /// One container whose image breaks at least one rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding<'a> {
     /// Which list the container is in.
     pub kind: ContainerKind,
+    /// Its position in that list.
+    pub index: usize,
     /// The container's name.
     pub name: Text<'a>,
     /// The image as written.
@@ -120,7 +148,7 @@ pub enum Problem {
     ImageNotAllowed,
     /// The image is not pinned by digest.
     DigestRequired,
-    /// The digest its tag names could not be looked up: the host's error.
+    /// The digest its tag names could not be looked up: the host's error, condensed.
     PinFailed(String),
 }
 
@@ -146,50 +174,110 @@ pub fn validate<'p>(payload_bytes: &'p [u8], lookup: &mut Lookup<'_>) -> Verdict
         Ok(rules) => rules,
         Err(e) => return Verdict::BadSettings(e),
     };
-    let (findings, mut rewrites) = judge_request(&request, &images, &rules);
-    if !findings.is_empty() {
-        return Verdict::Reject(findings);
-    }
-    // Only now, with every image admitted, may the host contact registries.
-    let mut warnings = Vec::new();
-    if rules.pin_digests {
-        let findings = pin_admitted(
-            &request,
-            &images,
-            &rules,
-            &mut rewrites,
-            &mut warnings,
-            lookup,
-        );
-        if !findings.is_empty() {
-            return Verdict::Reject(findings);
+    let mut judged = judge_request(&request, &images, &rules);
+    // Unreadable images are refused whatever `enforcement` says: fail closed.
+    let unreadable = |f: &Finding| {
+        f.problems
+            .iter()
+            .any(|p| matches!(p, Problem::InvalidReference(_)))
+    };
+    if rules.enforcement == Enforcement::Deny || judged.findings.iter().any(unreadable) {
+        if rules.enforcement == Enforcement::Warn {
+            judged.findings.retain(unreadable);
+        }
+        if !judged.findings.is_empty() {
+            return Verdict::Reject(Refusal {
+                findings: judged.findings,
+                hint: rules.hint.map(str::to_owned),
+            });
         }
     }
-    let object = match request.pod_spec_path {
-        Some(path) if !rewrites.is_empty() => {
-            match mutation::apply(payload_bytes, path, &rewrites) {
+    let mut admission = Admission {
+        hint: rules.hint.map(str::to_owned),
+        ..Admission::default()
+    };
+    let mut pins = Vec::new();
+    // Only now may the host contact registries, and only for admitted images.
+    if rules.pin_digests {
+        let findings = pin_admitted(&request, &images, &rules, &mut judged, &mut pins, lookup);
+        match rules.enforcement {
+            Enforcement::Deny if !findings.is_empty() => {
+                return Verdict::Reject(Refusal {
+                    findings,
+                    hint: rules.hint.map(str::to_owned),
+                })
+            }
+            _ => judged.findings.extend(findings),
+        }
+    }
+    admission.mutated = match request.pod_spec_path {
+        Some(path) if !judged.rewrites.is_empty() => {
+            match mutation::apply(payload_bytes, path, &judged.rewrites) {
                 Ok(object) => Some(object),
                 Err(e) => return Verdict::BadRequest(e),
             }
         }
         _ => None,
     };
-    match (object, warnings.is_empty()) {
-        (None, true) => Verdict::Accept,
-        (Some(object), true) => Verdict::Mutate(object),
-        (object, false) => Verdict::Warn(object, warnings),
+    admission.would_refuse = judged.findings;
+    admission.warnings = judged.warnings;
+    let mut warned: Vec<String> = admission
+        .would_refuse
+        .iter()
+        .map(|f| format!("{}: would be refused", container(f.kind, &f.name)))
+        .collect();
+    warned.extend(judged.warned);
+    for (key, lines) in AUDIT_KEYS
+        .iter()
+        .zip([judged.exempted, judged.mirrored, pins, warned])
+    {
+        if !lines.is_empty() {
+            admission.annotations.push((key, lines.join("; ")));
+        }
+    }
+    let nothing_to_say = admission.mutated.is_none()
+        && admission.would_refuse.is_empty()
+        && admission.warnings.is_empty()
+        && admission.annotations.is_empty();
+    if nothing_to_say {
+        Verdict::Accept
+    } else {
+        Verdict::Admit(admission)
     }
 }
 
-/// Pins every admitted image that has no digest, updating `rewrites` (one
-/// rewrite per container: mirrored and pinned together). Failed lookups become
-/// findings, or warnings when the settings admit unpinned images.
+/// `container "app"`: how warnings and the audit trail name a container.
+fn container(kind: ContainerKind, name: &str) -> String {
+    format!("{kind} \"{}\"", name.escape_debug())
+}
+
+/// What judging a request's images found, before pinning.
+#[derive(Debug, Default)]
+pub struct Judged<'a> {
+    /// Containers whose image breaks a rule.
+    pub findings: Vec<Finding<'a>>,
+    /// Images to write back (mirrors).
+    pub rewrites: Vec<Rewrite>,
+    /// Warnings for admitted images that a warn list matches.
+    pub warnings: Vec<String>,
+    /// Audit trail: exempted images, mirror rewrites, warned images.
+    pub exempted: Vec<String>,
+    /// Audit trail: `container "app": nginx:1 -> harbor…/nginx:1`.
+    pub mirrored: Vec<String>,
+    /// Audit trail: `container "app": registry k8s.gcr.io is discouraged`.
+    pub warned: Vec<String>,
+}
+
+/// Pins every admitted image that has no digest, updating the rewrites (one
+/// rewrite per container: mirrored and pinned together) and the audit trail.
+/// Failed lookups become findings, or warnings when the settings admit
+/// unpinned images. Containers with findings are never looked up.
 fn pin_admitted<'a>(
     request: &AdmissionRequest<'a>,
     images: &[Result<Reference<'_>, ParseError>],
     rules: &Rules<'_>,
-    rewrites: &mut Vec<Rewrite>,
-    warnings: &mut Vec<String>,
+    judged: &mut Judged<'a>,
+    pins: &mut Vec<String>,
     lookup: &mut Lookup<'_>,
 ) -> Vec<Finding<'a>> {
     let mut findings = Vec::new();
@@ -202,13 +290,21 @@ fn pin_admitted<'a>(
         Vec::new()
     };
     let mut cache = Vec::new();
-    for (container, image) in request.images.iter().zip(images) {
+    for (container_image, image) in request.images.iter().zip(images) {
         let Ok(image) = image else { continue };
+        let refused = judged
+            .findings
+            .iter()
+            .any(|f| f.kind == container_image.kind && f.index == container_image.index);
+        if refused {
+            continue;
+        }
+        let rewrites = &mut judged.rewrites;
         let slot = rewrites
             .iter()
-            .position(|r| r.kind == container.kind && r.index == container.index);
+            .position(|r| r.kind == container_image.kind && r.index == container_image.index);
         // A mirrored image is pinned in its mirrored form, which is what is pulled.
-        let mirrored = slot.map(|i| rewrites[i].image.clone());
+        let mirrored = slot.and_then(|i| rewrites.get(i)).map(|r| r.image.clone());
         let pulled = match &mirrored {
             Some(text) => match reference::parse(text) {
                 Ok(r) => r,
@@ -216,47 +312,65 @@ fn pin_admitted<'a>(
             },
             None => image.clone(),
         };
-        let text = mirrored.as_deref().unwrap_or(&container.image);
+        let text = mirrored.as_deref().unwrap_or(&container_image.image);
         match pin::pin(text, &pulled, &old, &mut cache, lookup) {
             Pinned::Keep => {}
-            Pinned::Write(pinned) => match slot {
-                Some(i) => rewrites[i].image = pinned,
-                None => rewrites.push(Rewrite {
-                    kind: container.kind,
-                    index: container.index,
-                    image: pinned,
-                }),
-            },
+            Pinned::Write(pinned) => {
+                pins.push(format!(
+                    "{}: {} -> {pinned}",
+                    container(container_image.kind, &container_image.name),
+                    text.escape_debug()
+                ));
+                match slot.and_then(|i| rewrites.get_mut(i)) {
+                    Some(rewrite) => rewrite.image = pinned,
+                    None => rewrites.push(Rewrite {
+                        kind: container_image.kind,
+                        index: container_image.index,
+                        image: pinned,
+                    }),
+                }
+            }
             // requireDigest still wants a digest: a failed lookup cannot be admitted.
             Pinned::Failed(why)
                 if rules.on_pin_failure == OnFailure::Admit && !rules.require_digest =>
             {
-                warnings.push(format!(
-                    "{} \"{}\" image \"{}\": admitted unpinned, digest lookup failed: {why}",
-                    container.kind,
-                    container.name.escape_debug(),
-                    text.escape_debug()
+                pin::log_failure(text, &why);
+                let line = format!(
+                    "{} image \"{}\": admitted unpinned, digest lookup failed: {}",
+                    container(container_image.kind, &container_image.name),
+                    text.escape_debug(),
+                    pin::condense(&why)
+                );
+                judged.warned.push(format!(
+                    "{}: admitted unpinned",
+                    container(container_image.kind, &container_image.name)
                 ));
+                judged.warnings.push(line);
             }
             Pinned::Failed(why) => {
-                findings.push(finding(container, mirrored, vec![Problem::PinFailed(why)]))
+                pin::log_failure(text, &why);
+                findings.push(finding(
+                    container_image,
+                    mirrored,
+                    vec![Problem::PinFailed(pin::condense(&why))],
+                ))
             }
         }
     }
     findings
 }
 
-/// Every container of the request that breaks a rule, and the images that
-/// mirrors rewrite. `images` holds each container's image, parsed, in order.
+/// Judges every container of the request: the ones that break a rule, the
+/// images that mirrors rewrite, warnings and the audit trail. `images` holds
+/// each container's image, parsed, in order.
 pub fn judge_request<'a>(
     request: &AdmissionRequest<'a>,
     images: &[Result<Reference<'_>, ParseError>],
     rules: &Rules<'_>,
-) -> (Vec<Finding<'a>>, Vec<Rewrite>) {
-    let mut findings = Vec::new();
-    let mut rewrites = Vec::new();
+) -> Judged<'a> {
+    let mut judged = Judged::default();
     if request.pod_spec_path.is_none() {
-        return (findings, rewrites);
+        return judged;
     }
     // On UPDATE, images the object already ran with are neither judged again nor
     // rewritten, so an old workload can still be scaled, relabelled or finalized.
@@ -271,12 +385,12 @@ pub fn judge_request<'a>(
             Vec::new()
         };
     let is_existing = |image: &Reference| existing.iter().any(|old| old.same_image(image));
-    for (container, image) in request.images.iter().zip(images) {
+    for (container_image, image) in request.images.iter().zip(images) {
         let image = match image {
             Ok(image) => image,
             Err(e) => {
-                findings.push(finding(
-                    container,
+                judged.findings.push(finding(
+                    container_image,
                     None,
                     vec![Problem::InvalidReference(e.clone())],
                 ));
@@ -286,30 +400,92 @@ pub fn judge_request<'a>(
         if is_existing(image) {
             continue;
         }
-        let Some(mirrored) = rules.mirrors.rewrite(image) else {
-            let problems = judge(image, rules);
-            if !problems.is_empty() {
-                findings.push(finding(container, None, problems));
-            }
-            continue;
-        };
+        let who = || container(container_image.kind, &container_image.name);
+        // An exempted image skips every rule; mirrors and pinning still apply.
+        let exempt = rules
+            .exempt_images
+            .iter()
+            .any(|p| p.matches(image, ListKind::Allow));
+        if exempt {
+            judged.exempted.push(format!(
+                "{}: {}",
+                who(),
+                container_image.image.escape_debug()
+            ));
+        }
+        let mirrored = rules.mirrors.rewrite(image);
         // The rewritten string is read like any image: it is what the node pulls.
-        let problems = match reference::parse(&mirrored) {
-            Err(e) => vec![Problem::InvalidReference(e)],
-            Ok(pulled) if is_existing(&pulled) => Vec::new(),
-            Ok(pulled) => judge(&pulled, rules),
+        let problems = match mirrored.as_deref().map(reference::parse) {
+            _ if exempt => Vec::new(),
+            None => judge(image, rules),
+            Some(Err(e)) => vec![Problem::InvalidReference(e)],
+            Some(Ok(pulled)) if is_existing(&pulled) => Vec::new(),
+            Some(Ok(pulled)) => {
+                let problems = judge(&pulled, rules);
+                if problems.is_empty() {
+                    discouraged(&pulled, rules, &who, &container_image.image, &mut judged);
+                }
+                problems
+            }
         };
-        if problems.is_empty() {
-            rewrites.push(Rewrite {
-                kind: container.kind,
-                index: container.index,
+        if !problems.is_empty() {
+            judged
+                .findings
+                .push(finding(container_image, mirrored, problems));
+            continue;
+        }
+        if mirrored.is_none() && !exempt {
+            discouraged(image, rules, &who, &container_image.image, &mut judged);
+        }
+        if let Some(mirrored) = mirrored {
+            judged.mirrored.push(format!(
+                "{}: {} -> {mirrored}",
+                who(),
+                container_image.image.escape_debug()
+            ));
+            judged.rewrites.push(Rewrite {
+                kind: container_image.kind,
+                index: container_image.index,
                 image: mirrored,
             });
-        } else {
-            findings.push(finding(container, Some(mirrored), problems));
         }
     }
-    (findings, rewrites)
+    judged
+}
+
+/// Adds a warning (and an audit line) for each warn list that matches an
+/// admitted image: `container "app" image "k8s.gcr.io/pause:3.9": registry
+/// k8s.gcr.io is discouraged`.
+fn discouraged(
+    image: &Reference<'_>,
+    rules: &Rules<'_>,
+    who: &dyn Fn() -> String,
+    written: &str,
+    judged: &mut Judged<'_>,
+) {
+    let mut say = |what: String| {
+        judged.warned.push(format!("{}: {what}", who()));
+        judged.warnings.push(format!(
+            "{} image \"{}\": {what}",
+            who(),
+            written.escape_debug()
+        ));
+    };
+    if rules.registries_warn.iter().any(|p| p.matches(image)) {
+        say(format!("registry {} is discouraged", image.domain.text));
+    }
+    if let Some(tag) = image.effective_tag() {
+        if rules.tags_warn.iter().any(|p| p.matches(tag)) {
+            say(format!("tag {tag} is discouraged"));
+        }
+    }
+    if rules
+        .images_warn
+        .iter()
+        .any(|p| p.matches(image, ListKind::Reject))
+    {
+        say("image is discouraged".to_owned());
+    }
 }
 
 fn finding<'a>(
@@ -319,6 +495,7 @@ fn finding<'a>(
 ) -> Finding<'a> {
     Finding {
         kind: container.kind,
+        index: container.index,
         name: container.name.clone(),
         image: container.image.clone(),
         mirrored,
@@ -437,8 +614,12 @@ mod tests {
             serde_json::to_vec(&json!({"request": request, "settings": settings})).expect("json");
         match validate(&payload, &mut pin::host_lookup) {
             Verdict::Accept => vec![],
-            Verdict::Reject(findings) => findings.iter().map(|f| f.name.0.to_string()).collect(),
-            Verdict::Mutate(_) => vec!["<mutated>".to_owned()],
+            Verdict::Reject(refusal) => refusal
+                .findings
+                .iter()
+                .map(|f| f.name.0.to_string())
+                .collect(),
+            Verdict::Admit(_) => vec!["<admitted with more>".to_owned()],
             other => panic!("unexpected verdict {other:?}"),
         }
     }
@@ -475,11 +656,18 @@ mod tests {
             serde_json::to_vec(&json!({"request": request, "settings": settings})).expect("json");
         match validate(&payload, &mut pin::host_lookup) {
             Verdict::Accept => "accept".to_owned(),
-            Verdict::Reject(findings) => {
-                let names: Vec<String> = findings.iter().map(|f| f.name.0.to_string()).collect();
+            Verdict::Reject(refusal) => {
+                let names: Vec<String> = refusal
+                    .findings
+                    .iter()
+                    .map(|f| f.name.0.to_string())
+                    .collect();
                 format!("reject: {}", names.join(", "))
             }
-            Verdict::Mutate(object) => {
+            Verdict::Admit(Admission {
+                mutated: Some(object),
+                ..
+            }) => {
                 let images: Vec<&str> = object["spec"]["containers"]
                     .as_array()
                     .expect("containers")
@@ -538,13 +726,21 @@ mod tests {
         };
         let outcome = match verdict {
             Verdict::Accept => "accept".to_owned(),
-            Verdict::Mutate(object) => images(&object),
-            Verdict::Warn(object, warnings) => format!(
+            Verdict::Admit(admission) if admission.warnings.is_empty() => admission
+                .mutated
+                .as_ref()
+                .map_or("accept".to_owned(), images),
+            Verdict::Admit(admission) => format!(
                 "{}; warn: {}",
-                object.as_ref().map_or("accept".to_owned(), images),
-                warnings.join("; ")
+                admission
+                    .mutated
+                    .as_ref()
+                    .map_or("accept".to_owned(), images),
+                admission.warnings.join("; ")
             ),
-            Verdict::Reject(findings) => format!("reject: {}", crate::response::message(findings)),
+            Verdict::Reject(refusal) => {
+                format!("reject: {}", crate::response::message(refusal.findings))
+            }
             other => panic!("unexpected verdict {other:?}"),
         };
         (outcome, asked)
@@ -598,7 +794,7 @@ mod tests {
     #[case::no_request(br#"{"settings": {}}"#.to_vec(), Verdict::BadRequest("missing field `request`".into()))]
     // Entries that name the request's registry are checked on every call.
     #[case::bad_settings(br#"{"request": {"kind": {"kind": "Pod"}, "object": {"spec": {"containers": [{"name": "a", "image": "ghcr.io/x"}]}}}, "settings": {"registries": {"allow": ["ghcr.io/"]}}}"#.to_vec(), Verdict::BadSettings("registries.allow[0] \"ghcr.io/\": empty path component".into()))]
-    #[case::no_settings(br#"{"request": {"kind": {"kind": "Pod"}}}"#.to_vec(), Verdict::BadSettings("no rule is set, so every image would be admitted: set at least one of registries.allow, registries.reject, tags.reject, images.allow, images.reject, or requireDigest: true".into()))]
+    #[case::no_settings(br#"{"request": {"kind": {"kind": "Pod"}}}"#.to_vec(), Verdict::BadSettings("no rule is set, so every image would be admitted: set at least one of registries.allow, registries.reject, tags.reject, images.allow, images.reject, a warn list, or requireDigest: true".into()))]
     #[case::other_kind(br#"{"request": {"kind": {"kind": "Service"}, "object": {}}, "settings": {"requireDigest": true}}"#.to_vec(), Verdict::Accept)]
     fn payloads(#[case] payload: Vec<u8>, #[case] expected: Verdict<'static>) {
         assert_eq!(validate(&payload, &mut pin::host_lookup), expected);

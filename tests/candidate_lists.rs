@@ -43,14 +43,17 @@ fn judged(payload: String) -> String {
     let mut no_lookup = |_: &[u8]| Err("no digest lookups here".to_owned());
     match validate(payload.as_bytes(), &mut no_lookup) {
         Verdict::Accept => "accept".to_owned(),
-        Verdict::Reject(findings) => {
-            let names: Vec<String> = findings.iter().map(|f| f.name.0.to_string()).collect();
+        Verdict::Reject(refusal) => {
+            let names: Vec<String> = refusal
+                .findings
+                .iter()
+                .map(|f| f.name.0.to_string())
+                .collect();
             format!("reject: {}", names.join(", "))
         }
         Verdict::BadSettings(why) => format!("bad settings: {why}"),
         Verdict::BadRequest(why) => format!("bad request: {why}"),
-        Verdict::Mutate(_) => "mutate".to_owned(),
-        Verdict::Warn(..) => "warn".to_owned(),
+        Verdict::Admit(..) => "admit".to_owned(),
     }
 }
 
@@ -141,7 +144,7 @@ fn every_read_gives(images: &[&str], settings: &str, expected: &str) {
 /// Lists are sifted by the images' registries while they are read; mirrors
 /// send images to other registries, whose entries must then be read too.
 #[rstest]
-#[case::target_late_in_allow(json!({"registries": {"allow": others(300).into_iter().chain(["harbor.corp.example/hub".to_owned()]).collect::<Vec<_>>()}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example/hub"}]}), &["nginx:1"], "mutate")]
+#[case::target_late_in_allow(json!({"registries": {"allow": others(300).into_iter().chain(["harbor.corp.example/hub".to_owned()]).collect::<Vec<_>>()}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example/hub"}]}), &["nginx:1"], "admit")]
 #[case::target_rejected(json!({"registries": {"allow": ["harbor.corp.example"], "reject": others(300).into_iter().chain(["harbor.corp.example/hub".to_owned()]).collect::<Vec<_>>()}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example/hub"}]}), &["nginx:1"], "reject: c0")]
 #[case::mirrors_listed_first(json!({"mirrors": [{"from": "docker.io", "to": "harbor.corp.example/hub"}], "registries": {"allow": others(300).into_iter().chain(["harbor.corp.example".to_owned()]).collect::<Vec<_>>()}}), &["nginx:1", "ghcr.io/x:1"], "reject: c1")]
 fn mirror_targets_are_candidates(
