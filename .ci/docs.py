@@ -159,8 +159,10 @@ def code_keys():
 
 
 def fmt_default(value):
-    if value is None or value == "":
+    if value is None:
         return None
+    if value == "":
+        return '""'
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
