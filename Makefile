@@ -1,7 +1,7 @@
 # Build, run and test the registry-allowlist Kubewarden policy.
 #
 #   make run     build the policy and the runner, evaluate an example request
-#   make check   every test: format, lint, unit, integration, e2e, benchmark smoke run
+#   make check   every test: format, lint, unit, integration, e2e, docs, benchmark smoke run
 
 SHELL := /bin/bash
 WASM_TARGET := wasm32-wasip1
@@ -19,7 +19,7 @@ BENCH_PROFILE ?= kwbench
 # out its default features (the runner without its OCI client, below).
 RUNNER_CARGO := --profile host --manifest-path runner/Cargo.toml
 
-.PHONY: all setup test-setup policy runner runner-without-oci floors public-suffixes run test integration-tests e2e-tests e2e-pin-tests without-oci-tests bench check check-all clean
+.PHONY: all setup test-setup policy runner runner-without-oci floors public-suffixes run test integration-tests e2e-tests e2e-pin-tests without-oci-tests docs-setup docs-tests bench check check-all clean
 
 all: policy.wasm
 
@@ -87,6 +87,16 @@ public-suffixes:
 	cargo test --test public_suffix_data -- --ignored regenerate
 	cargo fmt -- src/public_suffix/data.rs
 
+# docs.bats reads YAML with Python's yaml module (Debian's python3-yaml).
+docs-setup: test-setup
+	@python3 -c 'import yaml' 2>/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq python3-yaml >/dev/null; }
+
+# The README and docs/ against the code and examples/ (.ci/docs.py). It runs
+# `make run` itself, after the runner `make run` builds, so nothing recompiles.
+docs-tests: docs-setup policy.wasm runner-without-oci
+	KWRUNNER=$(CURDIR)/$(RUNNER) bats docs.bats
+
 bench: policy.wasm floors
 	cargo run --profile $(BENCH_PROFILE) --manifest-path runner/Cargo.toml --bin kwbench -- --calls $(BENCH_CALLS)
 
@@ -101,6 +111,7 @@ check:
 check-all: test-setup test integration-tests e2e-tests e2e-pin-tests artifacthub-check oci-tests
 	$(MAKE) bench BENCH_CALLS=20 BENCH_PROFILE=host
 	$(MAKE) without-oci-tests
+	$(MAKE) docs-tests
 
 # Publishing. kwctl annotates and pushes when it is installed, the runner
 # (same flags) otherwise; artifacthub-pkg.yml always comes from the runner,

@@ -576,11 +576,11 @@ PY
   [[ "$stderr" == "Error: Provided settings are not valid: "* ]] || { echo "stderr: $stderr"; return 1; }
 }
 
-@test "scan: the README's scan of examples/ (settings.yaml is no object: an input error)" {
+@test "scan: docs/scan.md's scan of examples/ (settings.yaml is no object: an input error)" {
   scan -f examples/
   assert_lines 2 \
     'examples/manifests.yaml:39: CronJob shop/cleanup: container "cleanup" image "registry.corp.example/tools/cleanup": tags not allowed: latest' \
     'examples/manifests.yaml:55: Pod default/debug: container "shell" image "docker.io.evil.example/library/busybox:1.36": registries not allowed: docker.io.evil.example' \
     'examples/settings.yaml:7: error: no apiVersion: not a Kubernetes object' \
-    'scanned 6 objects: 4 admitted, 2 refused, 0 mutated, 1 error'
+    'scanned 7 objects: 5 admitted, 2 refused, 0 mutated, 1 error'
 }
