@@ -582,5 +582,5 @@ PY
     'examples/manifests.yaml:39: CronJob shop/cleanup: container "cleanup" image "registry.corp.example/tools/cleanup": tags not allowed: latest' \
     'examples/manifests.yaml:55: Pod default/debug: container "shell" image "docker.io.evil.example/library/busybox:1.36": registries not allowed: docker.io.evil.example' \
     'examples/settings.yaml:7: error: no apiVersion: not a Kubernetes object' \
-    'scanned 7 objects: 5 admitted, 2 refused, 0 mutated, 1 error'
+    'scanned 8 objects: 6 admitted, 2 refused, 0 mutated, 1 error'
 }
