@@ -202,6 +202,22 @@ mod tests {
     use crate::workload::ContainerKind;
     use rstest::rstest;
 
+    /// A host error as kwrunner and policy-server give it: an anyhow cause
+    /// chain, and a backtrace when RUST_BACKTRACE is set.
+    const CHAIN: &str = "cannot fetch the manifest digest of 127.0.0.1:1/shop/api:1\n\nCaused by:\n    0: error sending request for url (http://127.0.0.1:1/v2/)\n    1: client error (Connect)\n    2: tcp connect error: Connection refused (os error 111)\n\nStack backtrace:\n   0: anyhow::error::<impl anyhow::Error>::msg\n   1: kwrunner::host::Host::call";
+
+    #[rstest]
+    #[case::one_line("manifest unknown", "manifest unknown")]
+    #[case::chain_first_and_root(CHAIN, "cannot fetch the manifest digest of 127.0.0.1:1/shop/api:1: tcp connect error: Connection refused (os error 111)")]
+    #[case::root_already_in_first("timed out\n\nCaused by:\n    0: timed out", "timed out")]
+    #[case::backtrace_alone("lookup failed\nstack backtrace:\n   0: f", "lookup failed")]
+    #[case::empty("", "")]
+    #[case::bounded(&"x".repeat(500), &format!("{}…", "x".repeat(ERROR_MAX)))]
+    #[case::bounded_multibyte(&"é".repeat(300), &format!("{}…", "é".repeat(ERROR_MAX)))]
+    fn condensed(#[case] why: &str, #[case] expected: &str) {
+        assert_eq!(condense(why), expected);
+    }
+
     const D1: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
     const D2: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
 

@@ -799,4 +799,216 @@ mod tests {
     fn payloads(#[case] payload: Vec<u8>, #[case] expected: Verdict<'static>) {
         assert_eq!(validate(&payload, &mut pin::host_lookup), expected);
     }
+
+    /// What the API client is told, a line each: `allowed` or `refused:
+    /// <message>`, then `patched: <images>`, `warning: <text>` and
+    /// `audit <key>: <value>`; and the images the registry was asked about.
+    fn told(request: Value, settings: Value) -> (Vec<String>, Vec<String>) {
+        let payload =
+            serde_json::to_vec(&json!({"request": request, "settings": settings})).expect("json");
+        let mut asked = Vec::new();
+        let verdict = validate(&payload, &mut fake_registry(&mut asked));
+        let answer: Value =
+            serde_json::from_slice(&crate::response::answer(verdict).expect("answer"))
+                .expect("json");
+        let mut lines = vec![match answer["accepted"].as_bool() {
+            Some(true) => "allowed".to_owned(),
+            _ => format!(
+                "refused: {}",
+                answer["message"].as_str().unwrap_or_default()
+            ),
+        }];
+        if let Some(containers) = answer["mutated_object"]["spec"]["containers"].as_array() {
+            let images: Vec<&str> = containers
+                .iter()
+                .filter_map(|c| c["image"].as_str())
+                .collect();
+            lines.push(format!("patched: {}", images.join(", ")));
+        }
+        for warning in answer["warnings"].as_array().into_iter().flatten() {
+            lines.push(format!("warning: {}", warning.as_str().unwrap_or_default()));
+        }
+        if let Some(annotations) = answer["audit_annotations"].as_object() {
+            for (key, value) in annotations {
+                lines.push(format!(
+                    "audit {key}: {}",
+                    value.as_str().unwrap_or_default()
+                ));
+            }
+        }
+        (lines, asked)
+    }
+
+    const HINT: &str = "Registry policy: https://wiki.corp.example/registries";
+
+    fn rollout(extra: Value) -> Value {
+        let mut settings = json!({"registries": {"allow": ["registry.corp.example", "k8s.gcr.io", "ghcr.io/acme"]}});
+        if let (Some(s), Some(e)) = (settings.as_object_mut(), extra.as_object()) {
+            for (key, value) in e {
+                match (
+                    s.get_mut(key).and_then(Value::as_object_mut),
+                    value.as_object(),
+                ) {
+                    (Some(inner), Some(more)) => inner.extend(more.clone()),
+                    _ => {
+                        s.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        settings
+    }
+
+    fn pod(images: &[&str]) -> Value {
+        pod_request("CREATE", images, None)
+    }
+
+    #[rstest]
+    // Warn lists: admitted, one warning per image and rule.
+    #[case::registry_warned(pod(&["k8s.gcr.io/pause:3.9"]), rollout(json!({"registries": {"warn": ["k8s.gcr.io"]}})), &[
+        "allowed",
+        r#"warning: container "c0" image "k8s.gcr.io/pause:3.9": registry k8s.gcr.io is discouraged"#,
+        r#"audit warned: container "c0": registry k8s.gcr.io is discouraged"#,
+    ])]
+    #[case::registry_warn_near_miss(pod(&["registry.corp.example/app:1"]), rollout(json!({"registries": {"warn": ["k8s.gcr.io"]}})), &["allowed"])]
+    #[case::tag_warned(pod(&["ghcr.io/acme/app:1.0-rc1"]), rollout(json!({"tags": {"warn": ["*-rc*"]}})), &[
+        "allowed",
+        r#"warning: container "c0" image "ghcr.io/acme/app:1.0-rc1": tag 1.0-rc1 is discouraged"#,
+        r#"audit warned: container "c0": tag 1.0-rc1 is discouraged"#,
+    ])]
+    #[case::tag_warn_near_miss(pod(&["ghcr.io/acme/app:1.0"]), rollout(json!({"tags": {"warn": ["*-rc*"]}})), &["allowed"])]
+    #[case::image_warned(pod(&["ghcr.io/acme/legacy-api:2"]), rollout(json!({"images": {"warn": ["ghcr.io/acme/legacy-*"]}})), &[
+        "allowed",
+        r#"warning: container "c0" image "ghcr.io/acme/legacy-api:2": image is discouraged"#,
+        r#"audit warned: container "c0": image is discouraged"#,
+    ])]
+    #[case::image_warn_near_miss(pod(&["ghcr.io/acme/api:2"]), rollout(json!({"images": {"warn": ["ghcr.io/acme/legacy-*"]}})), &["allowed"])]
+    #[case::two_rules_two_lines(pod(&["k8s.gcr.io/pause:3.9-rc1"]), rollout(json!({"registries": {"warn": ["k8s.gcr.io"]}, "tags": {"warn": ["*-rc*"]}})), &[
+        "allowed",
+        r#"warning: container "c0" image "k8s.gcr.io/pause:3.9-rc1": registry k8s.gcr.io is discouraged"#,
+        r#"warning: container "c0" image "k8s.gcr.io/pause:3.9-rc1": tag 3.9-rc1 is discouraged"#,
+        r#"audit warned: container "c0": registry k8s.gcr.io is discouraged; container "c0": tag 3.9-rc1 is discouraged"#,
+    ])]
+    #[case::warn_does_not_admit(pod(&["quay.io/x/app:1"]), rollout(json!({"registries": {"warn": ["k8s.gcr.io"]}, "images": {"warn": ["quay.io/*"]}})), &[
+        r#"refused: container "c0" image "quay.io/x/app:1": registries not allowed: quay.io"#,
+    ])]
+    // Exemptions skip every rule, and say so in the audit trail.
+    #[case::exempt_exact(pod(&["docker.io/library/busybox:1.36", "registry.corp.example/app:1"]), rollout(json!({"exemptImages": ["docker.io/library/busybox:1.36"]})), &[
+        "allowed",
+        r#"audit exempted: container "c0": docker.io/library/busybox:1.36"#,
+    ])]
+    #[case::exempt_short_name(pod(&["busybox:1.36"]), rollout(json!({"exemptImages": ["docker.io/library/busybox:1.36"]})), &[
+        "allowed",
+        r#"audit exempted: container "c0": busybox:1.36"#,
+    ])]
+    #[case::exempt_other_tag(pod(&["busybox:1.37"]), rollout(json!({"exemptImages": ["docker.io/library/busybox:1.36"]})), &[
+        r#"refused: container "c0" image "busybox:1.37": registries not allowed: docker.io"#,
+    ])]
+    #[case::exempt_glob_every_rule(pod(&["busybox"]), rollout(json!({"tags": {"reject": ["latest"]}, "requireDigest": true, "exemptImages": ["docker.io/library/busybox:*"]})), &[
+        "allowed",
+        r#"audit exempted: container "c0": busybox"#,
+    ])]
+    #[case::exempt_glob_stays_home(pod(&["docker.io.evil.example/library/busybox:1"]), rollout(json!({"exemptImages": ["docker.*/library/busybox:*", "*.docker.io/library/busybox:*"]})), &[
+        r#"refused: container "c0" image "docker.io.evil.example/library/busybox:1": registries not allowed: docker.io.evil.example"#,
+    ])]
+    // enforcement: warn turns every refusal into a warning...
+    #[case::warn_registry(pod(&["quay.io/x/app:1"]), rollout(json!({"enforcement": "warn"})), &[
+        "allowed",
+        r#"warning: would be refused: container "c0" image "quay.io/x/app:1": registries not allowed: quay.io"#,
+        r#"audit warned: container "c0": would be refused"#,
+    ])]
+    #[case::warn_tag(pod(&["ghcr.io/acme/app"]), rollout(json!({"enforcement": "warn", "tags": {"reject": ["latest"]}})), &[
+        "allowed",
+        r#"warning: would be refused: container "c0" image "ghcr.io/acme/app": tags not allowed: latest"#,
+        r#"audit warned: container "c0": would be refused"#,
+    ])]
+    #[case::warn_image(pod(&["ghcr.io/acme/bad:1"]), rollout(json!({"enforcement": "warn", "images": {"reject": ["ghcr.io/acme/bad"]}})), &[
+        "allowed",
+        r#"warning: would be refused: container "c0" image "ghcr.io/acme/bad:1": images not allowed: ghcr.io/acme/bad:1"#,
+        r#"audit warned: container "c0": would be refused"#,
+    ])]
+    #[case::warn_digest(pod(&["ghcr.io/acme/app:1"]), rollout(json!({"enforcement": "warn", "requireDigest": true})), &[
+        "allowed",
+        r#"warning: would be refused: container "c0" image "ghcr.io/acme/app:1": digest required"#,
+        r#"audit warned: container "c0": would be refused"#,
+    ])]
+    // ...except an unreadable image, which is refused alone.
+    #[case::warn_unreadable(pod(&["Bad:1", "quay.io/x/app:1"]), rollout(json!({"enforcement": "warn"})), &[
+        r#"refused: container "c0" image "Bad:1": invalid reference format: the repository name must be lowercase"#,
+    ])]
+    #[case::deny_is_the_default(pod(&["quay.io/x/app:1"]), rollout(json!({"enforcement": "deny"})), &[
+        r#"refused: container "c0" image "quay.io/x/app:1": registries not allowed: quay.io"#,
+    ])]
+    // The hint, once after every refusal and every warning.
+    #[case::hint_refusal(pod(&["quay.io/x/app:1", "quay.io/y/app:1"]), rollout(json!({"hint": HINT})), &[
+        &*format!(r#"refused: container "c0" image "quay.io/x/app:1": registries not allowed: quay.io; container "c1" image "quay.io/y/app:1": registries not allowed: quay.io ({HINT})"#),
+    ])]
+    #[case::hint_warnings(pod(&["quay.io/x/app:1", "k8s.gcr.io/pause:3.9"]), rollout(json!({"hint": HINT, "enforcement": "warn", "registries": {"warn": ["k8s.gcr.io"]}})), &[
+        "allowed",
+        &*format!(r#"warning: would be refused: container "c0" image "quay.io/x/app:1": registries not allowed: quay.io ({HINT})"#),
+        &*format!(r#"warning: container "c1" image "k8s.gcr.io/pause:3.9": registry k8s.gcr.io is discouraged ({HINT})"#),
+        r#"audit warned: container "c0": would be refused; container "c1": registry k8s.gcr.io is discouraged"#,
+    ])]
+    #[case::hint_not_on_accept(pod(&["ghcr.io/acme/app:1"]), rollout(json!({"hint": HINT})), &["allowed"])]
+    // Mirrors: the rewrite is recorded; a warn list sees the mirrored image.
+    #[case::mirror_recorded(pod(&["nginx:1.27"]), rollout(json!({"mirrors": [{"from": "docker.io", "to": "registry.corp.example/hub"}]})), &[
+        "allowed",
+        "patched: registry.corp.example/hub/library/nginx:1.27",
+        r#"audit rewritten: container "c0": nginx:1.27 -> registry.corp.example/hub/library/nginx:1.27"#,
+    ])]
+    #[case::mirror_then_warned(pod(&["nginx:1.27"]), rollout(json!({"mirrors": [{"from": "docker.io", "to": "registry.corp.example/hub"}], "registries": {"warn": ["registry.corp.example/hub"]}})), &[
+        "allowed",
+        "patched: registry.corp.example/hub/library/nginx:1.27",
+        r#"warning: container "c0" image "nginx:1.27": registry registry.corp.example is discouraged"#,
+        r#"audit rewritten: container "c0": nginx:1.27 -> registry.corp.example/hub/library/nginx:1.27"#,
+        r#"audit warned: container "c0": registry registry.corp.example is discouraged"#,
+    ])]
+    fn rollouts(#[case] request: Value, #[case] settings: Value, #[case] expected: &[&str]) {
+        let (lines, asked) = told(request, settings);
+        assert_eq!(lines, expected);
+        assert!(asked.is_empty(), "no digest lookups: {asked:?}");
+    }
+
+    #[rstest]
+    // Pins are recorded with their digest, exempted images pinned too.
+    #[case::pinned(pod(&["registry.corp.example/app:1"]), pin_settings(json!({})), &[
+        "allowed",
+        &*format!("patched: registry.corp.example/app:1@{PINNED}"),
+        &*format!(r#"audit pinned: container "c0": registry.corp.example/app:1 -> registry.corp.example/app:1@{PINNED}"#),
+    ], &["\"registry.corp.example/app:1\""])]
+    #[case::exempted_and_pinned(pod(&["busybox:1.36"]), pin_settings(json!({"exemptImages": ["docker.io/library/busybox:1.36"]})), &[
+        "allowed",
+        &*format!("patched: busybox:1.36@{PINNED}"),
+        r#"audit exempted: container "c0": busybox:1.36"#,
+        &*format!(r#"audit pinned: container "c0": busybox:1.36 -> busybox:1.36@{PINNED}"#),
+    ], &["\"docker.io/library/busybox:1.36\""])]
+    // A would-be-refused image is never looked up, nor patched.
+    #[case::warn_refused_not_looked_up(pod(&["quay.io/x/app:1", "registry.corp.example/app:1"]), pin_settings(json!({"enforcement": "warn"})), &[
+        "allowed",
+        &*format!("patched: quay.io/x/app:1, registry.corp.example/app:1@{PINNED}"),
+        r#"warning: would be refused: container "c0" image "quay.io/x/app:1": registries not allowed: quay.io"#,
+        &*format!(r#"audit pinned: container "c1": registry.corp.example/app:1 -> registry.corp.example/app:1@{PINNED}"#),
+        r#"audit warned: container "c0": would be refused"#,
+    ], &["\"registry.corp.example/app:1\""])]
+    // A failed lookup under enforcement: warn is a warning, the image unpinned.
+    #[case::warn_pin_failure(pod(&["registry.corp.example/app:missing"]), pin_settings(json!({"enforcement": "warn"})), &[
+        "allowed",
+        r#"warning: would be refused: container "c0" image "registry.corp.example/app:missing": digest lookup failed: manifest unknown"#,
+        r#"audit warned: container "c0": would be refused"#,
+    ], &["\"registry.corp.example/app:missing\""])]
+    #[case::admit_pin_failure_recorded(pod(&["registry.corp.example/app:missing"]), pin_settings(json!({"onPinFailure": "admit"})), &[
+        "allowed",
+        r#"warning: container "c0" image "registry.corp.example/app:missing": admitted unpinned, digest lookup failed: manifest unknown"#,
+        r#"audit warned: container "c0": admitted unpinned"#,
+    ], &["\"registry.corp.example/app:missing\""])]
+    fn rollout_pins(
+        #[case] request: Value,
+        #[case] settings: Value,
+        #[case] expected: &[&str],
+        #[case] asked: &[&str],
+    ) {
+        let (lines, got_asked) = told(request, settings);
+        assert_eq!(lines, expected);
+        assert_eq!(got_asked, asked);
+    }
 }
