@@ -66,7 +66,8 @@ integration-tests: policy.wasm floors
 	cargo clippy $(RUNNER_CARGO) --all-targets -- -D warnings
 	cargo test $(RUNNER_CARGO)
 
-e2e-tests: test-setup policy.wasm runner
+# e2e.bats reads examples/ with Python's yaml module (docs-setup).
+e2e-tests: docs-setup policy.wasm runner
 	KWCTL=$(KWCTL) KWRUNNER=$(CURDIR)/$(RUNNER) bats e2e.bats
 
 # Digest pinning against local docker-registry instances (test_data/registry.bash).

@@ -389,6 +389,81 @@ uncached: %s
   assert_rejected 'container "app" image "busybox:1": images not allowed: busybox:1'
 }
 
+# --- Rollout: warn lists, exemptions, enforcement: warn, hint, audit annotations --
+
+ROLLOUT_BASE='"registries": {"allow": ["registry.corp.example", "k8s.gcr.io"]'
+
+# assert_told WARNINGS_JSON ANNOTATIONS_JSON: admitted, with exactly these
+# warnings and audit annotations (JSON, null for none).
+assert_told() {
+  assert_allowed
+  local warnings annotations
+  warnings="$(jq -c .warnings <<<"$output")"
+  annotations="$(jq -c .auditAnnotations <<<"$output")"
+  [ "$warnings" = "$1" ] || { printf 'warnings: %s\nwanted:   %s\n' "$warnings" "$1"; return 1; }
+  [ "$annotations" = "$2" ] || { printf 'annotations: %s\nwanted:      %s\n' "$annotations" "$2"; return 1; }
+}
+
+@test "rollout: a registry in registries.warn is admitted with a warning" {
+  evaluate_image k8s.gcr.io/pause:3.9 "{$ROLLOUT_BASE, \"warn\": [\"k8s.gcr.io\"]}}"
+  assert_told '["container \"app\" image \"k8s.gcr.io/pause:3.9\": registry k8s.gcr.io is discouraged"]' \
+    '{"warned":"container \"app\": registry k8s.gcr.io is discouraged"}'
+}
+
+@test "rollout: tags.warn and images.warn, a line per rule" {
+  evaluate_image registry.corp.example/legacy-api:2.0-rc1 "{$ROLLOUT_BASE}, \"tags\": {\"warn\": [\"*-rc*\"]}, \"images\": {\"warn\": [\"registry.corp.example/legacy-*\"]}}"
+  assert_told '["container \"app\" image \"registry.corp.example/legacy-api:2.0-rc1\": tag 2.0-rc1 is discouraged","container \"app\" image \"registry.corp.example/legacy-api:2.0-rc1\": image is discouraged"]' \
+    '{"warned":"container \"app\": tag 2.0-rc1 is discouraged; container \"app\": image is discouraged"}'
+}
+
+@test "rollout: an exempted image skips every rule, and the audit trail says so" {
+  evaluate_image docker.io/library/busybox:1.36 "{$ROLLOUT_BASE}, \"exemptImages\": [\"docker.io/library/busybox:1.36\"]}"
+  assert_told null '{"exempted":"container \"app\": docker.io/library/busybox:1.36"}'
+  evaluate_image docker.io/library/busybox:1.37 "{$ROLLOUT_BASE}, \"exemptImages\": [\"docker.io/library/busybox:1.36\"]}"
+  assert_rejected 'container "app" image "docker.io/library/busybox:1.37": registries not allowed: docker.io'
+}
+
+@test "rollout: enforcement warn admits, each refusal a warning" {
+  evaluate test_data/pod_creation_untrusted.json "{$ROLLOUT_BASE}, \"enforcement\": \"warn\"}"
+  assert_told '["would be refused: container \"app\" image \"docker.io.evil.example/library/nginx:1.27.0\": registries not allowed: docker.io.evil.example","would be refused: initContainer \"setup\" image \"ghcr.io/acme-evil/setup:1.0\": registries not allowed: ghcr.io"]' \
+    '{"warned":"container \"app\": would be refused; initContainer \"setup\": would be refused"}'
+}
+
+@test "rollout: enforcement warn still refuses an unreadable image" {
+  evaluate_image 'Registry.corp.example/App:1' "{$ROLLOUT_BASE}, \"enforcement\": \"warn\"}"
+  assert_rejected 'container "app" image "Registry.corp.example/App:1": invalid reference format: the repository name must be lowercase'
+}
+
+@test "rollout: the hint follows every refusal and warning, once" {
+  local hint='Registry policy: https://wiki.corp.example/registries, #platform-help'
+  evaluate test_data/pod_creation_untrusted.json "{$ROLLOUT_BASE}, \"hint\": \"$hint\"}"
+  assert_rejected "container \"app\" image \"docker.io.evil.example/library/nginx:1.27.0\": registries not allowed: docker.io.evil.example; initContainer \"setup\" image \"ghcr.io/acme-evil/setup:1.0\": registries not allowed: ghcr.io ($hint)"
+  evaluate_image k8s.gcr.io/pause:3.9 "{$ROLLOUT_BASE, \"warn\": [\"k8s.gcr.io\"]}, \"hint\": \"$hint\"}"
+  assert_told "[\"container \\\"app\\\" image \\\"k8s.gcr.io/pause:3.9\\\": registry k8s.gcr.io is discouraged ($hint)\"]" \
+    '{"warned":"container \"app\": registry k8s.gcr.io is discouraged"}'
+}
+
+@test "rollout: a mirror rewrite is recorded in the audit trail" {
+  evaluate_image nginx:1.27 '{"registries": {"allow": ["harbor.corp.example"]}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example/dockerhub"}]}'
+  assert_patch '[{"op":"replace","path":"/spec/containers/0/image","value":"harbor.corp.example/dockerhub/library/nginx:1.27"}]'
+  [ "$(jq -c .auditAnnotations <<<"$output")" = '{"rewritten":"container \"app\": nginx:1.27 -> harbor.corp.example/dockerhub/library/nginx:1.27"}' ] || { echo "$output"; return 1; }
+}
+
+@test "rollout: the example policy's settings load and warn as written" {
+  local settings
+  settings="$(python3 -c 'import json, yaml; print(json.dumps(yaml.safe_load(open("examples/rollout-policy.yaml"))["spec"]["settings"]))')"
+  evaluate_image docker.io/library/busybox:1.36 "$settings"
+  assert_told null '{"exempted":"container \"app\": docker.io/library/busybox:1.36"}'
+  evaluate_image quay.io/x/app:1 "$settings"
+  assert_told '["would be refused: container \"app\" image \"quay.io/x/app:1\": registries not allowed: quay.io (Registry policy: https://wiki.corp.example/registries, #platform-help)"]' \
+    '{"warned":"container \"app\": would be refused"}'
+}
+
+@test "invalid settings: a warn entry the allow list refuses could never warn" {
+  evaluate_image k8s.gcr.io/pause:3.9 '{"registries": {"allow": ["registry.corp.example"], "warn": ["k8s.gcr.io"]}}'
+  assert_invalid_settings 'registries.warn[0] "k8s.gcr.io": registries.allow refuses every image there, so it could never warn: add it to registries.allow too'
+}
+
 # --- Mirrors (mutation) ------------------------------------------------------------
 
 MIRRORS='"mirrors": [{"from": "docker.io", "to": "harbor.corp.example/dockerhub"}, {"from": "ghcr.io/acme", "to": "harbor.corp.example/acme"}]'
