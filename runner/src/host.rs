@@ -17,6 +17,7 @@ use std::collections::VecDeque;
 use std::error::Error;
 use std::io::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use serde_json::{Map, Value};
 
@@ -103,13 +104,25 @@ impl Host {
             })
     }
 
-    /// Answers one waPC host call.
+    /// Answers one waPC host call, with no time limit.
     pub fn call(
         &self,
         binding: &str,
         namespace: &str,
         operation: &str,
         payload: &[u8],
+    ) -> Result<Vec<u8>, HostError> {
+        self.call_by(binding, namespace, operation, payload, None)
+    }
+
+    /// Answers one waPC host call; a registry lookup gives up at `deadline`.
+    pub fn call_by(
+        &self,
+        binding: &str,
+        namespace: &str,
+        operation: &str,
+        payload: &[u8],
+        deadline: Option<Instant>,
     ) -> Result<Vec<u8>, HostError> {
         if binding != "kubewarden" {
             return Err(format!("unknown binding: {binding}").into());
@@ -148,7 +161,7 @@ impl Host {
             )
             .into());
         }
-        self.answer(&request)
+        self.answer(&request, deadline)
             .map_err(|e| format!("Callback evaluation failure: {e}").into())
     }
 
@@ -163,11 +176,11 @@ impl Host {
     }
 
     /// The answer to a granted request, from the registry or the session.
-    fn answer(&self, request: &Request) -> Result<Vec<u8>, String> {
+    fn answer(&self, request: &Request, deadline: Option<Instant>) -> Result<Vec<u8>, String> {
         match &self.mode {
-            Mode::Live => lookup(request, &self.access),
+            Mode::Live => lookup(request, &self.access, deadline),
             Mode::Record(exchanges) => {
-                let answer = lookup(request, &self.access);
+                let answer = lookup(request, &self.access, deadline);
                 exchanges
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
@@ -182,10 +195,14 @@ impl Host {
     }
 }
 
-/// Asks the registry; the answer is the JSON the SDK expects.
-fn lookup(request: &Request, access: &oci::Access) -> Result<Vec<u8>, String> {
+/// Asks the registry, giving up at `deadline`; the answer is the JSON the SDK expects.
+fn lookup(
+    request: &Request,
+    access: &oci::Access,
+    deadline: Option<Instant>,
+) -> Result<Vec<u8>, String> {
     match request {
-        Request::OciManifestDigest { image } => oci::manifest_digest(image, access)
+        Request::OciManifestDigest { image } => oci::manifest_digest(image, access, deadline)
             .map_err(|e| one_line(&format!("{e:#}")))
             .and_then(|digest| {
                 serde_json::to_vec(&serde_json::json!({ "digest": digest }))
@@ -205,12 +222,19 @@ pub fn one_line(message: &str) -> String {
         .join(" ")
 }
 
-/// Builds the waPC host callback answering from `host`.
+/// When the host calls of the guest call under way must be done by; `None`
+/// when guest calls have no timeout. Each instance sets its own.
+pub type Deadline = Arc<Mutex<Option<Instant>>>;
+
+/// Builds the waPC host callback answering from `host`, registry lookups
+/// bounded by `deadline`.
 pub fn callback(
     host: Arc<Host>,
+    deadline: Deadline,
 ) -> impl Fn(u64, &str, &str, &str, &[u8]) -> Result<Vec<u8>, HostError> + Send + Sync + 'static {
     move |_id, binding, namespace, operation, payload| {
-        host.call(binding, namespace, operation, payload)
+        let by = *deadline.lock().unwrap_or_else(PoisonError::into_inner);
+        host.call_by(binding, namespace, operation, payload, by)
     }
 }
 
@@ -299,7 +323,7 @@ mod tests {
         #[case] payload: &str,
         #[case] expected: Result<String, String>,
     ) {
-        let call = callback(Arc::new(replaying(patterns)));
+        let call = callback(Arc::new(replaying(patterns)), Deadline::default());
         let got = call(1, binding, namespace, operation, payload.as_bytes())
             .map(|answer| String::from_utf8(answer).unwrap())
             .map_err(|e| e.to_string());

@@ -8,8 +8,9 @@
 //! that a guest running past its deadline is interrupted instead of hanging.
 
 use std::sync::Arc;
+use std::sync::{Mutex, PoisonError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use serde_json::Value;
@@ -17,7 +18,7 @@ use wapc::WapcHost;
 use wasmtime_provider::wasmtime::{Cache, Config, Engine, EngineWeak, Module};
 use wasmtime_provider::{EpochDeadlines, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
 
-use crate::host::{self, Host};
+use crate::host::{self, Deadline, Host};
 use crate::request::{AdmissionRequest, ValidateRequest};
 use crate::response::{AdmissionResponse, SettingsVerdict};
 use crate::settings::Settings;
@@ -63,6 +64,15 @@ struct Shared {
     pre: WasmtimeEngineProviderPre,
     deadlines: Option<EpochDeadlines>,
     host: Arc<Host>,
+    /// How long the host calls of one guest call may take in all: a share
+    /// of the timeout, so that the guest still has time to answer after a
+    /// registry that never answers (`onPinFailure: admit` must hold).
+    host_budget: Option<Duration>,
+}
+
+/// The share of a guest call's timeout its host calls may use.
+fn host_budget(timeout: Duration) -> Duration {
+    timeout.mul_f64(0.75)
 }
 
 impl std::fmt::Debug for Policy {
@@ -118,28 +128,34 @@ impl Policy {
                 pre,
                 deadlines,
                 host,
+                host_budget: options.timeout.map(host_budget),
             }),
         })
     }
 
     /// Rehydrates a fresh instance: new store, new memory, `wapc_init` run.
     pub fn instance(&self) -> Result<Instance> {
+        let deadline = Arc::new(Mutex::new(None));
         Ok(Instance {
-            host: self.shared.new_host()?,
+            host: self.shared.new_host(&deadline)?,
             shared: Arc::clone(&self.shared),
+            deadline,
         })
     }
 }
 
 impl Shared {
-    fn new_host(&self) -> Result<WapcHost> {
+    fn new_host(&self, deadline: &Deadline) -> Result<WapcHost> {
         let provider = self
             .pre
             .rehydrate(self.deadlines)
             .context("cannot instantiate module")?;
         WapcHost::new(
             Box::new(provider),
-            Some(Box::new(host::callback(Arc::clone(&self.host)))),
+            Some(Box::new(host::callback(
+                Arc::clone(&self.host),
+                Arc::clone(deadline),
+            ))),
         )
         .map_err(|e| anyhow!("cannot initialize waPC guest: {e}"))
     }
@@ -179,6 +195,8 @@ fn start_ticker(engine: EngineWeak) {
 pub struct Instance {
     host: WapcHost,
     shared: Arc<Shared>,
+    /// When the current guest call's host calls must be done by.
+    deadline: Deadline,
 }
 
 impl std::fmt::Debug for Instance {
@@ -197,10 +215,14 @@ impl Instance {
         operation: &str,
         payload: &[u8],
     ) -> Result<Vec<u8>, wapc::errors::Error> {
+        *self.deadline.lock().unwrap_or_else(PoisonError::into_inner) = self
+            .shared
+            .host_budget
+            .map(|budget| Instant::now() + budget);
         let result = self.host.call(operation, payload);
         if let Err(e) = &result {
             if e.to_string().contains(INTERRUPTED) {
-                match self.shared.new_host() {
+                match self.shared.new_host(&self.deadline) {
                     Ok(host) => self.host = host,
                     Err(reset) => eprintln!("cannot reset the interrupted guest: {reset:#}"),
                 }

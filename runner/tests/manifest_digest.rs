@@ -154,7 +154,7 @@ fn digest_comes_from_the_header_or_the_bytes(
         docker_config: None,
     };
     let image = format!("{host}/acme/app:1.0");
-    let got = oci::manifest_digest(&image, &access).map_err(|e| format!("{e:#}"));
+    let got = oci::manifest_digest(&image, &access, None).map_err(|e| format!("{e:#}"));
     match (expected, &got) {
         (Expect::ManifestDigest, Ok(digest)) => {
             assert_eq!(digest, &oci::sha256_digest(MANIFEST.as_bytes()))

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use base64::Engine as _;
@@ -204,7 +204,10 @@ fn is_sha256_digest(digest: &str) -> bool {
 /// is `docker.io/library/busybox:latest`), then the registry is asked with a
 /// HEAD of the manifest (its `Docker-Content-Digest`), or a GET whose bytes
 /// are hashed when the registry sends no digest header.
-pub fn manifest_digest(image: &str, access: &Access) -> Result<String> {
+///
+/// The lookup gives up at `deadline`: the guest waits for it, and must still
+/// answer within its own timeout.
+pub fn manifest_digest(image: &str, access: &Access, deadline: Option<Instant>) -> Result<String> {
     let reference = Reference::from_str(image)
         .map_err(|e| anyhow!("{image:?} is not an OCI reference: {e}"))?;
     // A lookup blocks the guest: a registry that never answers must not
@@ -215,9 +218,25 @@ pub fn manifest_digest(image: &str, access: &Access) -> Result<String> {
         ..access.config(&reference)
     });
     let auth = access.auth(&reference)?;
-    runtime()?
-        .block_on(client.fetch_manifest_digest(&reference, &auth))
-        .with_context(|| format!("cannot fetch the manifest digest of {}", reference.whole()))
+    let runtime = runtime()?;
+    let lookup = client.fetch_manifest_digest(&reference, &auth);
+    let answer = match deadline {
+        None => runtime.block_on(lookup).map_err(anyhow::Error::from),
+        Some(deadline) => {
+            // Measured after the set-up above, which a loaded machine slows.
+            let within = deadline.saturating_duration_since(Instant::now());
+            runtime
+                .block_on(async { tokio::time::timeout(within, lookup).await })
+                .map_err(|_| {
+                    anyhow!(
+                        "no answer within the {:.1} s left of the policy timeout",
+                        within.as_secs_f64()
+                    )
+                })
+                .and_then(|answer| answer.map_err(anyhow::Error::from))
+        }
+    };
+    answer.with_context(|| format!("cannot fetch the manifest digest of {}", reference.whole()))
 }
 
 /// Fetches the policy at `uri` (by tag or by digest).

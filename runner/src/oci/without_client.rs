@@ -20,7 +20,11 @@ pub fn pull(uri: &str, _access: &Access) -> Result<Pulled> {
 }
 
 /// Refuses: the lookup behind `oci/v1/manifest_digest` needs the OCI client.
-pub fn manifest_digest(image: &str, _access: &Access) -> Result<String> {
+pub fn manifest_digest(
+    image: &str,
+    _access: &Access,
+    _deadline: Option<std::time::Instant>,
+) -> Result<String> {
     bail!("cannot fetch the manifest digest of {image}: {WITHOUT_CLIENT}")
 }
 
