@@ -9,6 +9,6 @@ bats_fail=$(grep -cE '^not ok [0-9]+ ' "$log" || true)
 read -r oci_pass oci_fail < <(grep -E '^oci-roundtrip: [0-9]+ passed' "$log" | awk '{p += $2; f += $4} END {print p + 0, f + 0}')
 passed=$((cargo_pass + bats_pass + oci_pass))
 failed=$((cargo_fail + bats_fail + oci_fail))
-echo "cargo test: $cargo_pass passed, bats (e2e.bats, e2e-pin.bats, without-oci.bats): $bats_pass passed, OCI round trip: $oci_pass passed"
+echo "cargo test: $cargo_pass passed, bats (e2e, e2e-pin, without-oci, docs): $bats_pass passed, OCI round trip: $oci_pass passed"
 echo "check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
