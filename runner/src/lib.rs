@@ -5,7 +5,7 @@
 //! # fn main() -> anyhow::Result<()> {
 //! let policy = kwrunner::Policy::from_bytes(&std::fs::read("policy.wasm")?)?;
 //! let mut instance = policy.instance()?;
-//! let settings = kwrunner::settings::from_json(r#"{"registries": ["registry.example.com"]}"#)?;
+//! let settings = kwrunner::kube::settings::from_json(r#"{"registries": ["registry.example.com"]}"#)?;
 //! assert!(instance.validate_settings(&settings)?.valid);
 //! let request: serde_json::Value = serde_json::from_str(&std::fs::read_to_string("request.json")?)?;
 //! let response = instance.validate(&request, &settings)?;
@@ -13,27 +13,27 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! The crate is in rooms, one folder each; a room's `mod.rs` says what it is
+//! for and which rooms it may use, and a room only uses rooms below it
+//! (`tests/rooms.rs` checks every `crate::` path against that table):
+//!
+//! - [`scan`], [`publish`]: the `scan` command; annotating, inspecting,
+//!   scaffolding, pushing and pulling policies;
+//! - [`engine`]: loading and running a module, the host capabilities it is
+//!   offered, and `run`;
+//! - [`oci`]: the registry client;
+//! - [`kube`], [`wasm`]: the Kubernetes shapes the runner speaks; a module's
+//!   custom sections and the policy metadata they carry.
 
-pub mod annotate;
-pub mod capabilities;
-pub mod host;
-pub mod inspect;
-pub mod manifests;
-pub mod metadata;
+pub mod engine;
+pub mod kube;
 pub mod oci;
-pub mod patch;
-pub mod policy;
-pub mod request;
-pub mod resources;
-pub mod response;
-pub mod scaffold;
+pub mod publish;
 pub mod scan;
-pub mod scan_report;
-pub mod session;
-pub mod settings;
 pub mod wasm;
 
-pub use policy::{Instance, Options, Policy, DEFAULT_TIMEOUT};
-pub use request::{AdmissionRequest, ValidateRequest};
-pub use response::{AdmissionResponse, SettingsVerdict, ValidationResponse};
-pub use settings::Settings;
+pub use engine::policy::{Instance, Options, Policy, DEFAULT_TIMEOUT};
+pub use kube::request::{AdmissionRequest, ValidateRequest};
+pub use kube::response::{AdmissionResponse, SettingsVerdict, ValidationResponse};
+pub use kube::settings::Settings;

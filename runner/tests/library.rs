@@ -6,6 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{data, floor_guest, Act, Guest};
+use kwrunner::kube::settings;
 use kwrunner::{AdmissionRequest, Options, Policy, Settings, ValidateRequest};
 use rstest::rstest;
 use serde_json::{json, Value};
@@ -51,7 +52,7 @@ fn floor_guests_speak_protocol_v1_and_accept_settings(#[case] guest: &str) {
     let policy = load(&floor_guest(guest), Options::default());
     let mut instance = policy.instance().expect("instance");
     assert_eq!(instance.protocol_version().expect("protocol_version"), "v1");
-    let settings = kwrunner::settings::from_json(r#"{"anything": [1, 2]}"#).expect("settings");
+    let settings = settings::from_json(r#"{"anything": [1, 2]}"#).expect("settings");
     let verdict = instance
         .validate_settings(&settings)
         .expect("settings call");
@@ -63,8 +64,8 @@ fn guest_receives_request_and_settings_as_kwctl_sends_them() {
     let guest = Guest::validating(Act::Echo).write("echo-validate");
     let policy = load(&guest, Options::default());
     let mut instance = policy.instance().expect("instance");
-    let settings = kwrunner::settings::from_json(r#"{"registries": ["registry.example.com"]}"#)
-        .expect("settings");
+    let settings =
+        settings::from_json(r#"{"registries": ["registry.example.com"]}"#).expect("settings");
     let request = AdmissionRequest::from_value(&review()).expect("valid request");
     let prepared = ValidateRequest::new(&request, &settings).expect("payload");
     let echoed = instance.call("validate", prepared.payload()).expect("echo");

@@ -7,7 +7,7 @@ mod common;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use kwrunner::{settings, Policy};
+use kwrunner::{kube::settings, Policy};
 use rstest::rstest;
 
 /// The example settings from `examples/settings.yaml`.

@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use kwrunner::manifests;
+use kwrunner::scan::manifests;
 use kwrunner::scan::{Outcome, Report, Scanner, SetupError};
-use kwrunner::{settings, Policy, Settings};
+use kwrunner::{kube::settings, Policy, Settings};
 use rstest::rstest;
 
 /// The built policy, compiled once for every row.

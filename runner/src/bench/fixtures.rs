@@ -89,7 +89,7 @@ impl NamedSettings {
     fn new(allow: Vec<String>) -> Result<Self> {
         let entries = allow.len();
         let value = json!({ "registries": { "allow": allow } });
-        let settings = kwrunner::settings::from_value(value)?;
+        let settings = kwrunner::kube::settings::from_value(value)?;
         let bytes = serde_json::to_vec(&settings)?.len();
         Ok(Self {
             name: if entries < 1000 {

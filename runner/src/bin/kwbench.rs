@@ -249,7 +249,7 @@ fn run(cli: &Cli) -> Result<()> {
 /// library call the command makes (`Scanner::scan`: parsing, requests,
 /// one reused instance), after `Scanner::new` (instance, validate_settings).
 fn scan_table(policy: &Module, settings: &NamedSettings, objects: usize) -> Result<()> {
-    use kwrunner::manifests::{self, Source};
+    use kwrunner::scan::manifests::{self, Source};
     use kwrunner::scan::{Scanner, SetupError};
     use std::time::Instant;
 

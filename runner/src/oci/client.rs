@@ -15,7 +15,7 @@ use oci_client::{Client, Reference};
 use serde::Deserialize;
 
 use super::{sha256_digest, Access, Pulled, SCHEME};
-use crate::metadata::{Metadata, ANNOTATION_SOURCE};
+use crate::wasm::metadata::{Metadata, ANNOTATION_SOURCE};
 
 /// Longest wait for a registry connection during a digest lookup.
 const LOOKUP_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

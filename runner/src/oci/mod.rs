@@ -16,6 +16,11 @@
 //! running a local module reaches no registry, and the client's HTTP, TLS and
 //! OCI crates are about a sixth of the runner's cold build. Such a runner
 //! refuses every registry operation with [`WITHOUT_CLIENT`].
+//!
+//! This room is below `engine` (the digest capability looks images up here)
+//! and `publish`; it reads a module's metadata from `wasm`.
+//!
+//! May use: `wasm`.
 
 use std::path::{Path, PathBuf};
 

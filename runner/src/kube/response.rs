@@ -7,7 +7,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::patch;
+use crate::kube::patch;
 
 /// A guest's answer to `validate` (kubewarden-policy-sdk's ValidationResponse).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

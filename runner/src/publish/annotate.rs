@@ -8,9 +8,9 @@
 
 use anyhow::{Context, Result};
 
-use crate::metadata::{ExecutionMode, Metadata, ANNOTATION_USAGE, CUSTOM_SECTION};
-use crate::policy::Policy;
+use crate::engine::policy::Policy;
 use crate::wasm;
+use crate::wasm::metadata::{ExecutionMode, Metadata, ANNOTATION_USAGE, CUSTOM_SECTION};
 
 /// Protocol version of modules that are not waPC guests, as kwctl writes it.
 const UNKNOWN_PROTOCOL: &str = "Unknown";

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
 
-use crate::metadata::{
+use crate::wasm::metadata::{
     Metadata, ANNOTATION_AUTHOR, ANNOTATION_DESCRIPTION, ANNOTATION_LICENSE, ANNOTATION_SOURCE,
     ANNOTATION_TITLE, ANNOTATION_URL, ANNOTATION_USAGE,
 };

@@ -17,7 +17,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Serialize;
 
-use crate::metadata::{
+use crate::wasm::metadata::{
     is_semver, Metadata, ANNOTATION_AUTHOR, ANNOTATION_DESCRIPTION, ANNOTATION_DISPLAY_NAME,
     ANNOTATION_KEYWORDS, ANNOTATION_LICENSE, ANNOTATION_OCI_URL, ANNOTATION_RESOURCES,
     ANNOTATION_SOURCE, ANNOTATION_TITLE, ANNOTATION_URL, ANNOTATION_VERSION,

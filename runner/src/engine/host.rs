@@ -21,9 +21,9 @@ use std::time::Instant;
 
 use serde_json::{Map, Value};
 
-use crate::capabilities::{AllowList, KNOWN};
+use crate::engine::capabilities::{AllowList, KNOWN};
+use crate::engine::session::{self, Exchange, Request};
 use crate::oci;
-use crate::session::{self, Exchange, Request};
 
 /// The error type waPC host callbacks return.
 pub type HostError = Box<dyn Error + Send + Sync>;

@@ -9,7 +9,7 @@
 
 use anyhow::{bail, Result};
 
-use crate::request::{GroupVersionKind, GroupVersionResource};
+use crate::kube::request::{GroupVersionKind, GroupVersionResource};
 
 /// Built-in kinds: kind, plural resource, namespaced.
 const KINDS: &[(&str, &str, bool)] = &[

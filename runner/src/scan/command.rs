@@ -12,10 +12,9 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use clap::{Args, ValueEnum};
-use kwrunner::scan::{Scanner, SetupError};
-use kwrunner::{manifests, scan_report};
 
-use crate::commands;
+use crate::engine::{commands, host};
+use crate::scan::{manifests, report as scan_report, Scanner, SetupError};
 
 /// Output formats of `scan`.
 #[derive(Clone, Copy, ValueEnum)]
@@ -70,7 +69,7 @@ pub fn scan(args: &ScanArgs, verbose: bool) -> ExitCode {
             ExitCode::from(2)
         }
         Err(SetupError::Other(e)) => {
-            eprintln!("Error: {}", kwrunner::host::one_line(&format!("{e:#}")));
+            eprintln!("Error: {}", host::one_line(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

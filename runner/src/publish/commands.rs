@@ -3,14 +3,14 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use kwrunner::capabilities::AllowList;
-use kwrunner::host::Host;
-use kwrunner::metadata::Metadata;
-use kwrunner::{annotate, inspect, oci, scaffold, session, settings, Options, Policy, Settings};
+
+use crate::engine::commands::{store, AccessArgs};
+use crate::oci;
+use crate::publish::{annotate, inspect, scaffold};
+use crate::wasm::metadata::{Metadata, ANNOTATION_VERSION};
 
 /// Arguments of `annotate`, as `kwctl annotate` names them.
 #[derive(Args)]
@@ -95,92 +95,6 @@ pub struct ArtifacthubArgs {
     /// Do not write: fail when the --output file differs from what would be written
     #[arg(long = "check", requires = "output")]
     check: bool,
-}
-
-/// How registries are reached, shared by `push`, `pull`, `run` and `inspect`.
-#[derive(Args, Default)]
-pub struct AccessArgs {
-    /// Reach the registry over plain HTTP
-    #[arg(long = "insecure")]
-    insecure: bool,
-
-    /// kwctl sources file; registries under insecure_sources are reached over plain HTTP
-    #[arg(long = "sources-path", value_name = "PATH")]
-    sources_path: Option<PathBuf>,
-
-    /// Docker config.json with registry credentials (default: ~/.docker/config.json)
-    #[arg(long = "docker-config-json-path", value_name = "PATH")]
-    docker_config: Option<PathBuf>,
-}
-
-impl AccessArgs {
-    /// The access settings; `--insecure` applies to the registry `target` names.
-    pub fn access_for(&self, target: &str) -> Result<oci::Access> {
-        let mut access = oci::Access {
-            insecure: Vec::new(),
-            docker_config: self.docker_config.clone(),
-        };
-        if self.insecure {
-            access.insecure.extend(oci::registry_of(target));
-        }
-        match &self.sources_path {
-            Some(path) => access.with_sources_file(path),
-            None => Ok(access),
-        }
-    }
-}
-
-/// How the policy's host capability calls are answered, shared by `run` and `scan`.
-#[derive(Args)]
-pub struct HostArgs {
-    /// Host capability the policy may use, e.g. 'oci/v1/manifest_digest', 'oci/*' or '*'; repeatable
-    #[arg(
-        long = "allowed-host-capabilities",
-        value_name = "PATTERN",
-        default_value = "*"
-    )]
-    allowed_host_capabilities: Vec<String>,
-
-    /// Record every host capability exchange to this kwctl session file
-    #[arg(long = "record-host-capabilities-interactions", value_name = "FILE")]
-    record_host_capabilities: Option<PathBuf>,
-
-    /// Answer host capability calls from this kwctl session file, contacting nothing
-    #[arg(
-        long = "replay-host-capabilities-interactions",
-        value_name = "FILE",
-        conflicts_with = "record_host_capabilities"
-    )]
-    replay_host_capabilities: Option<PathBuf>,
-}
-
-impl HostArgs {
-    /// The host capabilities offered: the granted ones, registries reached
-    /// as for the module, live or from a session file.
-    pub fn host(&self, access: &AccessArgs, module: &Path, verbose: bool) -> Result<Host> {
-        let allowed = AllowList::parse(&self.allowed_host_capabilities)
-            .map_err(|e| anyhow!("invalid --allowed-host-capabilities: {e}"))?;
-        let access = access.access_for(&module.to_string_lossy())?;
-        let host = Host::new(verbose).with_allowed(allowed).with_access(access);
-        Ok(
-            match (
-                &self.record_host_capabilities,
-                &self.replay_host_capabilities,
-            ) {
-                (Some(_), _) => host.recording(),
-                (None, Some(path)) => host.replaying(session::read(path)?),
-                (None, None) => host,
-            },
-        )
-    }
-
-    /// Writes the session file when recording was asked for.
-    pub fn save_recording(&self, host: &Host) -> Result<()> {
-        match &self.record_host_capabilities {
-            Some(path) => session::write(path, &host.recorded()?),
-            None => Ok(()),
-        }
-    }
 }
 
 /// Arguments of `push`, as `kwctl push` names them.
@@ -282,7 +196,7 @@ pub fn scaffold(command: &ScaffoldCommand) -> Result<()> {
     let version = args
         .version
         .as_deref()
-        .or_else(|| metadata.annotation(kwrunner::metadata::ANNOTATION_VERSION))
+        .or_else(|| metadata.annotation(ANNOTATION_VERSION))
         .unwrap_or_default()
         .to_owned();
     let created_at = match &args.created_at {
@@ -357,83 +271,6 @@ pub fn pull(args: &PullArgs) -> Result<()> {
         pulled.layer_digest,
         path.display()
     ))
-}
-
-/// Settings from `--settings-path` (checked first, as kwctl does), else
-/// `--settings-json`, else none; shared by `run` and `scan`.
-pub fn read_settings(path: Option<&Path>, json: Option<&str>) -> Result<Settings> {
-    match (path, json) {
-        (Some(path), _) => settings::from_path(path),
-        (None, Some(json)) => settings::from_json(json),
-        (None, None) => Ok(Settings::new()),
-    }
-}
-
-/// The policy module and what the host offers it: the arguments `run` and
-/// `scan` share, named as kwctl names them.
-#[derive(Args)]
-pub struct PolicyArgs {
-    /// Store of pulled policies, for registry:// modules (default: $XDG_CACHE_HOME/kwrunner/store)
-    #[arg(long = "store-path", value_name = "PATH")]
-    pub store_path: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub access: AccessArgs,
-
-    #[command(flatten)]
-    pub host: HostArgs,
-
-    /// Turn off usage of wasmtime cache
-    #[arg(long = "disable-wasmtime-cache")]
-    pub disable_wasmtime_cache: bool,
-
-    /// Policy module (.wasm, or .wat text), or registry://host[:port]/path:tag (or @sha256:...)
-    #[arg(value_name = "MODULE")]
-    pub module: PathBuf,
-}
-
-impl PolicyArgs {
-    /// The host capabilities offered, then the module compiled once with them
-    /// (a `registry://` module is pulled into the store first when it is not there).
-    pub fn load(&self, verbose: bool) -> Result<(Arc<Host>, Policy)> {
-        let host = Arc::new(self.host.host(&self.access, &self.module, verbose)?);
-        let path = self.local_module()?;
-        let module = std::fs::read(&path)
-            .map_err(|e| anyhow!("Cannot read policy module {}: {e}", self.module.display()))?;
-        let options = Options {
-            verbose,
-            wasmtime_cache: !self.disable_wasmtime_cache,
-            ..Options::default()
-        };
-        let policy = Policy::with_host(&module, options, Arc::clone(&host))
-            .map_err(|e| anyhow!("Cannot load policy module {}: {e:#}", self.module.display()))?;
-        Ok((host, policy))
-    }
-
-    /// The local file to run: the module itself, or where a `registry://`
-    /// module is in the store (pulled there first when it is not).
-    fn local_module(&self) -> Result<PathBuf> {
-        let Some(uri) = self.module.to_str().filter(|m| m.starts_with(oci::SCHEME)) else {
-            return Ok(self.module.clone());
-        };
-        let store = store(self.store_path.as_deref())?;
-        oci::resolve_module(uri, &self.access.access_for(uri)?, &store)
-            .map_err(|e| anyhow!("Cannot fetch policy module {uri}: {e:#}"))
-    }
-}
-
-/// What kwctl prints on stderr when the policy refuses its settings.
-pub fn invalid_settings_error(message: &str) -> String {
-    // As kwctl 1.36 prints it: the policy's message, plain.
-    format!("Error: Provided settings are not valid: {message}")
-}
-
-/// The store given, or the default one.
-pub fn store(given: Option<&Path>) -> Result<PathBuf> {
-    match given {
-        Some(path) => Ok(path.to_path_buf()),
-        None => oci::default_store(),
-    }
 }
 
 fn read(path: &Path, what: &str) -> Result<Vec<u8>> {

@@ -13,7 +13,7 @@ use anyhow::{anyhow, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::settings::Settings;
+use crate::kube::settings::Settings;
 
 /// Group, version and kind of a Kubernetes object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,7 +163,7 @@ impl ValidateRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings;
+    use crate::kube::settings;
     use rstest::rstest;
     use serde_json::json;
 

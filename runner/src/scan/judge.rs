@@ -9,9 +9,9 @@ use anyhow::anyhow;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::manifests::{self, Source};
-use crate::request::{AdmissionRequest, UserInfo, ValidateRequest};
-use crate::resources::ApiResource;
+use crate::kube::request::{AdmissionRequest, UserInfo, ValidateRequest};
+use crate::kube::resources::ApiResource;
+use crate::scan::manifests::{self, Source};
 use crate::{Instance, Policy, Settings};
 
 /// Who the requests come from: an ordinary authenticated user, not an

@@ -18,10 +18,10 @@ use wapc::WapcHost;
 use wasmtime_provider::wasmtime::{Cache, Config, Engine, EngineWeak, Module};
 use wasmtime_provider::{EpochDeadlines, WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
 
-use crate::host::{self, Deadline, Host};
-use crate::request::{AdmissionRequest, ValidateRequest};
-use crate::response::{AdmissionResponse, SettingsVerdict};
-use crate::settings::Settings;
+use crate::engine::host::{self, Deadline, Host};
+use crate::kube::request::{AdmissionRequest, ValidateRequest};
+use crate::kube::response::{AdmissionResponse, SettingsVerdict};
+use crate::kube::settings::Settings;
 
 /// How often the epoch ticker advances the engine's epoch.
 const TICK: Duration = Duration::from_millis(10);
