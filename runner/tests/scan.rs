@@ -170,10 +170,10 @@ fn invalid_settings_stop_before_any_object() {
 
 #[test]
 fn a_workload_without_namespace_is_judged_in_the_namespace_given() {
-    let sources = vec![manifests::Source {
-        name: "inline".to_owned(),
-        text: Ok("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: evil.example/a:1}]\n".to_owned()),
-    }];
+    let sources = vec![manifests::Source::named(
+        "inline",
+        Ok("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: evil.example/a:1}]\n".to_owned()),
+    )];
     let Ok(mut scanner) = Scanner::new(policy(), example_settings(), "team-a") else {
         panic!("settings refused");
     };

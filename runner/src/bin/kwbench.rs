@@ -264,10 +264,7 @@ fn scan_table(policy: &Module, settings: &NamedSettings, objects: usize) -> Resu
         .map(|v| manifests::objects(v).len())
         .sum();
     let parse = parse_start.elapsed();
-    let sources = [Source {
-        name: "generated.yaml".to_owned(),
-        text: Ok(text),
-    }];
+    let sources = [Source::named("generated.yaml", Ok(text))];
     let mut scanner = match Scanner::new(&compiled, settings.settings.clone(), "default") {
         Ok(scanner) => scanner,
         Err(SetupError::InvalidSettings(m)) => return Err(anyhow!("settings refused: {m}")),
