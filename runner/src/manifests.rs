@@ -209,7 +209,10 @@ pub struct Located {
 /// The non-empty documents of a text, in order.
 pub fn documents(text: &str) -> Vec<Document> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim_start().starts_with('{') {
+    // `{{` opens no JSON text, but does open a Helm template (`{{- if ...`):
+    // the YAML path tells the user so.
+    let start = text.trim_start();
+    if start.starts_with('{') && !start.starts_with("{{") {
         json_documents(text)
     } else {
         yaml_documents(text)
@@ -1348,6 +1351,10 @@ mod tests {
     #[rstest]
     #[case::helm_action("a: 1\n---\nkind: Pod\nname: {{ .Values.name }}\n", Some(4))]
     #[case::none("a: '{'\n", None)]
+    #[case::template_opening_with_braces_is_not_json(
+        "{{- if .Values.on }}\nkind: Pod\n{{- end }}\n",
+        Some(1)
+    )]
     fn template_lines(#[case] text: &str, #[case] line: Option<usize>) {
         assert_eq!(documents(text).last().and_then(|d| d.template_line), line);
     }
