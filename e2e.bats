@@ -651,11 +651,98 @@ PY
   [[ "$stderr" == "Error: Provided settings are not valid: "* ]] || { echo "stderr: $stderr"; return 1; }
 }
 
-@test "scan: docs/scan.md's scan of examples/ (settings.yaml is no object: an input error)" {
+@test "scan: the README's scan of examples/ (settings.yaml is no object: skipped, exit 1 for the refusals)" {
   scan -f examples/
+  [ "$status" -eq 1 ] || { echo "exit $status: $output $stderr"; return 1; }
+  [[ "$output" == *$'\nexamples/settings.yaml:7: skipped: not a Kubernetes object\n'* ]] || { echo "$output"; return 1; }
+  [[ "${lines[-1]}" == "scanned "*", 2 refused, "*" skipped" ]] || { echo "$output"; return 1; }
+}
+
+@test "scan: a repository directory: Helm and Kustomize files and non-objects skipped, the manifests' exit code" {
+  scan -f test_data/scan/repo
+  assert_lines 1 \
+    "test_data/scan/repo/chart/Chart.yaml: skipped: a Helm chart's Chart.yaml, not a manifest" \
+    'test_data/scan/repo/chart/values-prod.yaml: skipped: Helm values, not a manifest' \
+    'test_data/scan/repo/chart/values.yaml: skipped: Helm values, not a manifest' \
+    'test_data/scan/repo/kustomization.yaml: skipped: a Kustomize kustomization, not a manifest' \
+    'test_data/scan/repo/rendered.yaml:19: skipped: not a Kubernetes object' \
+    "test_data/scan/repo/rendered.yaml:22: Pod shop/debug: $EVIL_BUSYBOX" \
+    'test_data/scan/repo/settings.yaml:2: skipped: not a Kubernetes object' \
+    'scanned 2 objects: 1 admitted, 1 refused, 0 mutated, 6 skipped'
+  # Named with -f, the same file stays strict.
+  scan -f test_data/scan/repo/settings.yaml
   assert_lines 2 \
-    'examples/manifests.yaml:39: CronJob shop/cleanup: container "cleanup" image "registry.corp.example/tools/cleanup": tags not allowed: latest' \
-    'examples/manifests.yaml:55: Pod default/debug: container "shell" image "docker.io.evil.example/library/busybox:1.36": registries not allowed: docker.io.evil.example' \
-    'examples/settings.yaml:7: error: no apiVersion: not a Kubernetes object' \
-    'scanned 8 objects: 6 admitted, 2 refused, 0 mutated, 1 error'
+    'test_data/scan/repo/settings.yaml:2: error: no apiVersion: not a Kubernetes object' \
+    'scanned 0 objects: 0 admitted, 0 refused, 0 mutated, 1 error'
+}
+
+@test "scan: an unrendered Helm template says to render it first" {
+  scan -f test_data/scan/chart/templates/service.yaml
+  assert_lines 2 \
+    'test_data/scan/chart/templates/service.yaml:1: error: looks like an unrendered Helm or Go template ({{ at line 1): render it first, e.g. `helm template ... | kwrunner scan -f -`' \
+    'scanned 0 objects: 0 admitted, 0 refused, 0 mutated, 1 error'
+}
+
+@test "scan: 100,000-deep flow nesting is refused at once with its file and line" {
+  local deep="$BATS_TEST_TMPDIR/deep.yaml"
+  python3 -c 'import sys; n = 100000; sys.stdout.write("apiVersion: v1\nkind: ConfigMap\ndata:\n  a: " + "[" * n + "]" * n + "\n")' >"$deep"
+  # How long it takes is measured by make bench (kwbench's scan-input table).
+  scan -f "$deep"
+  assert_lines 2 \
+    "$deep:4: error: YAML nested deeper than 128 levels at line 4: not read" \
+    'scanned 0 objects: 0 admitted, 0 refused, 0 mutated, 1 error'
+}
+
+# A digest lookup that fails (the capability is not granted) with
+# onPinFailure: admit: the policy admits with a warning.
+PIN_OR_WARN='{"registries": {"allow": ["docker.io/library"]}, "pinDigests": true, "onPinFailure": "admit"}'
+POSTGRES_WARNING="container \"postgres\" image \"postgres:16.4\": admitted unpinned, digest lookup failed: Policy has not been granted access to the 'oci/v1/manifest_digest' host capability. The violation has been reported."
+
+# scan_warned ARGS...: the StatefulSet and the ConfigMap of test_data/scan/dir, the first warned.
+scan_warned() {
+  run --separate-stderr "$KWRUNNER" scan --settings-json "$PIN_OR_WARN" --allowed-host-capabilities 'kubernetes/*' \
+    -f test_data/scan/dir/statefulset.yaml -f test_data/scan/dir/configmap.yml "$@" "$POLICY"
+}
+
+@test "scan: warnings in text, counted, exit 0; exit 1 with --fail-on-warnings" {
+  scan_warned
+  assert_lines 0 \
+    "test_data/scan/dir/statefulset.yaml:1: StatefulSet default/db: warning: $POSTGRES_WARNING" \
+    'scanned 2 objects: 1 admitted, 0 refused, 0 mutated, 1 warned'
+  scan_warned --fail-on-warnings
+  assert_lines 1 \
+    "test_data/scan/dir/statefulset.yaml:1: StatefulSet default/db: warning: $POSTGRES_WARNING" \
+    'scanned 2 objects: 1 admitted, 0 refused, 0 mutated, 1 warned'
+}
+
+@test "scan: warnings in the JSON records and summary" {
+  scan_warned -o json --fail-on-warnings
+  [ "$status" -eq 1 ] || { echo "exit $status: $output $stderr"; return 1; }
+  [ "$(jq -c '.summary | [.scanned, .admitted, .warned, .skipped, .errors]' <<<"$output")" = '[2,1,1,0,0]' ]
+  [ "$(jq -r '.results[0].result' <<<"$output")" = warned ]
+  [ "$(jq -r '.results[0].warnings[0]' <<<"$output")" = "$POSTGRES_WARNING" ]
+  [ "$(jq -c '.results[1].warnings' <<<"$output")" = '[]' ]
+}
+
+@test "scan: JUnit: warnings pass in system-out, skips are skipped, every case and suite has a time" {
+  local xml="$BATS_TEST_TMPDIR/warned.xml"
+  scan_warned -o junit -f test_data/scan/repo
+  [ "$status" -eq 1 ] || { echo "exit $status: $stderr"; return 1; }
+  printf '%s\n' "$output" >"$xml"
+  xml_well_formed "$xml"
+  run python3 - "$xml" <<'PY'
+import sys, xml.dom.minidom
+doc = xml.dom.minidom.parse(sys.argv[1])
+root = doc.documentElement
+print(root.getAttribute("tests"), root.getAttribute("failures"), root.getAttribute("skipped"))
+for element in doc.getElementsByTagName("testsuite") + doc.getElementsByTagName("testcase"):
+    float(element.getAttribute("time"))  # seconds, a number
+out = [o.firstChild.data for o in doc.getElementsByTagName("system-out")]
+print(out[0])
+print(len(doc.getElementsByTagName("skipped")))
+PY
+  [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+  [ "${lines[0]}" = "10 1 6" ]
+  [ "${lines[1]}" = "warning: $POSTGRES_WARNING" ]
+  [ "${lines[2]}" = 6 ]
 }

@@ -101,3 +101,114 @@ fn pod_spec_body(out: &mut String, indent: &str, image: &str) {
          {indent}    image: registry.corp.example/platform/proxy:3.2\n"
     );
 }
+
+/// The input shapes that once cost `kwrunner scan` more than their size
+/// (YAML the reader handles super-linearly), and ordinary ones beside them,
+/// each generated to about `bytes` bytes: (name, text).
+pub fn shapes(bytes: usize) -> Vec<(String, String)> {
+    let mut shapes = vec![
+        ("manifests".to_owned(), manifests(bytes / 700)),
+        ("long keys".to_owned(), long_keys(bytes)),
+        ("many anchors".to_owned(), many_anchors(bytes)),
+        ("many documents".to_owned(), many_documents(bytes)),
+        ("broken documents".to_owned(), broken_documents(bytes)),
+        ("long lines".to_owned(), long_lines(bytes)),
+    ];
+    for depth in [100, 100_000] {
+        shapes.push((
+            format!("block nesting {depth}"),
+            block_nesting(bytes, depth),
+        ));
+    }
+    for depth in [10, 100, 1_000, 100_000] {
+        shapes.push((format!("flow nesting {depth}"), flow_nesting(bytes, depth)));
+    }
+    shapes
+}
+
+/// Documents of one ConfigMap each with a line `a: [[[...]]]` of `depth`,
+/// repeated up to `bytes` (a single line when deeper than that allows).
+pub fn flow_nesting(bytes: usize, depth: usize) -> String {
+    let mut out = String::with_capacity(bytes + 2 * depth + 64);
+    while out.len() < bytes {
+        let _ = writeln!(
+            out,
+            "---\napiVersion: v1\nkind: ConfigMap\ndata:\n  a: {}{}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+    }
+    out
+}
+
+/// Documents of one ConfigMap each nesting `depth` compact block
+/// sequences (`- - - x`), repeated up to `bytes`.
+pub fn block_nesting(bytes: usize, depth: usize) -> String {
+    let mut out = String::with_capacity(bytes + 2 * depth + 64);
+    while out.len() < bytes {
+        let _ = writeln!(
+            out,
+            "---\napiVersion: v1\nkind: ConfigMap\nx:\n{}x",
+            "- ".repeat(depth)
+        );
+    }
+    out
+}
+
+/// One ConfigMap whose keys are each about 2,000 characters.
+pub fn long_keys(bytes: usize) -> String {
+    let mut out = String::from("apiVersion: v1\nkind: ConfigMap\ndata:\n");
+    let mut i = 0;
+    while out.len() < bytes {
+        let _ = writeln!(out, "  k{i}{}: v", "k".repeat(2_000));
+        i += 1;
+    }
+    out
+}
+
+/// One ConfigMap with an anchor on every value and an alias to each.
+pub fn many_anchors(bytes: usize) -> String {
+    let mut out = String::from("apiVersion: v1\nkind: ConfigMap\ndata:\n");
+    let mut i = 0;
+    while out.len() < bytes {
+        let _ = writeln!(out, "  k{i}: &a{i} v{i}\n  r{i}: *a{i}");
+        i += 1;
+    }
+    out
+}
+
+/// Small ConfigMap documents, as many as fit.
+pub fn many_documents(bytes: usize) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while out.len() < bytes {
+        let _ = writeln!(
+            out,
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}"
+        );
+        i += 1;
+    }
+    out
+}
+
+/// Documents that are each a syntax error (an unclosed bracket).
+pub fn broken_documents(bytes: usize) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while out.len() < bytes {
+        let _ = writeln!(out, "---\nkind: ConfigMap\nbroken{i}: [");
+        i += 1;
+    }
+    out
+}
+
+/// One ConfigMap with values of 100,000 characters on one line each.
+pub fn long_lines(bytes: usize) -> String {
+    let mut out = String::from("apiVersion: v1\nkind: ConfigMap\ndata:\n");
+    let mut i = 0;
+    while out.len() < bytes {
+        let _ = writeln!(out, "  k{i}: \"{}\"", "v".repeat(100_000));
+        i += 1;
+    }
+    out
+}

@@ -70,6 +70,15 @@ struct Cli {
     #[arg(long, default_value_t = 5000)]
     scan_objects: usize,
 
+    /// Largest input of the scan-input table, in MiB (it also reads 1/16 and 1/4 of it);
+    /// 4, or 1 for a smoke run of fewer than 100 calls
+    #[arg(long, value_name = "MIB")]
+    scan_input_mib: Option<usize>,
+
+    /// Only print the scan-input table (reading hostile YAML shapes), skip the rest
+    #[arg(long)]
+    scan_input_only: bool,
+
     /// Another build of the policy to compare on the realistic Pod (repeatable), e.g. opt-z=/tmp/z.wasm
     #[arg(long, value_name = "LABEL=PATH")]
     variant: Vec<String>,
@@ -203,6 +212,12 @@ fn run(cli: &Cli) -> Result<()> {
     if let Some(payload) = &cli.perf_map {
         return perf_map(&policy, payload, cli.calls);
     }
+    let scan_input_mib = cli
+        .scan_input_mib
+        .unwrap_or(if cli.calls < 100 { 1 } else { 4 });
+    if cli.scan_input_only {
+        return scan_input_table(scan_input_mib);
+    }
     print_header(&[&policy, &floor_call, &floor_scan], counts);
     if !cli.variants_only {
         let guests = vec![policy.guest()?, floor_call.guest()?, floor_scan.guest()?];
@@ -221,6 +236,7 @@ fn run(cli: &Cli) -> Result<()> {
             counts,
         )?;
         scan_table(&policy, &small, cli.scan_objects)?;
+        scan_input_table(scan_input_mib)?;
         if !cli.variant.is_empty() {
             variants_table(
                 &policy,
@@ -245,6 +261,67 @@ fn run(cli: &Cli) -> Result<()> {
     Ok(())
 }
 
+/// Reading scan inputs of every shape that once cost more than its size
+/// (`manifests::documents` and `objects`, what `kwrunner scan` does before
+/// the policy): time per MiB must stay flat as size and depth grow.
+fn scan_input_table(max_mib: usize) -> Result<()> {
+    use kwrunner::scan::manifests;
+    use std::time::{Duration, Instant};
+
+    const MIB: usize = 1 << 20;
+    let largest = max_mib.max(1) * MIB;
+    println!("## scan input: reading YAML of hostile shapes (manifests::documents and objects, no policy; best of 3)");
+    println!();
+    let mut table = Table::new(
+        &[
+            "shape",
+            "MiB",
+            "documents",
+            "objects",
+            "errors",
+            "ms",
+            "ms/MiB",
+        ],
+        1,
+    );
+    for bytes in [largest / 16, largest / 4, largest] {
+        for (name, text) in scan_input::shapes(bytes) {
+            let mut best = Duration::MAX;
+            let (mut documents, mut objects, mut errors) = (0, 0, 0);
+            for _ in 0..3 {
+                let clock = Instant::now();
+                let docs = manifests::documents(&text);
+                documents = docs.len();
+                errors = 0;
+                objects = 0;
+                for doc in docs {
+                    match doc.value {
+                        Ok(value) => objects += manifests::objects(value).len(),
+                        Err(_) => errors += 1,
+                    }
+                }
+                best = best.min(clock.elapsed());
+            }
+            let mib = text.len() as f64 / MIB as f64;
+            let ms = best.as_secs_f64() * 1000.0;
+            table.row(vec![
+                name,
+                format!("{mib:.2}"),
+                fmt_bytes(documents),
+                fmt_bytes(objects),
+                fmt_bytes(errors),
+                format!("{ms:.1}"),
+                format!("{:.1}", ms / mib),
+            ]);
+        }
+    }
+    println!("{}", table.render());
+    println!("nesting deeper than {} levels is refused before the YAML reader (one error per document); \
+              broken documents: one syntax error each", manifests::MAX_DEPTH);
+    println!();
+    Ok(())
+}
+
 /// `kwrunner scan` on one generated file of mixed objects, through the
 /// library call the command makes (`Scanner::scan`: parsing, requests,
 /// one reused instance), after `Scanner::new` (instance, validate_settings).
@@ -264,10 +341,7 @@ fn scan_table(policy: &Module, settings: &NamedSettings, objects: usize) -> Resu
         .map(|v| manifests::objects(v).len())
         .sum();
     let parse = parse_start.elapsed();
-    let sources = [Source {
-        name: "generated.yaml".to_owned(),
-        text: Ok(text),
-    }];
+    let sources = [Source::named("generated.yaml", Ok(text))];
     let mut scanner = match Scanner::new(&compiled, settings.settings.clone(), "default") {
         Ok(scanner) => scanner,
         Err(SetupError::InvalidSettings(m)) => return Err(anyhow!("settings refused: {m}")),

@@ -1,10 +1,13 @@
 //! `kwrunner scan`: check rendered manifests with a policy before they
 //! reach a cluster (`helm template ./chart | kwrunner scan -f - policy.wasm`).
 //!
-//! Exit status: 0 when nothing was refused, 1 when an object was refused,
-//! 2 on usage, settings or input errors (an unreadable file, a YAML syntax
-//! error, a document that is no object: the rest is still scanned and
-//! reported, but the exit status is 2).
+//! Exit status: 0 when nothing was refused, 1 when an object was refused
+//! (or, with `--fail-on-warnings`, admitted with warnings), 2 on usage,
+//! settings or input errors (an unreadable file, a YAML syntax error, an
+//! unrendered template, a named file's document that is no object: the rest
+//! is still scanned and reported, but the exit status is 2). Documents of a
+//! directory walk that are no Kubernetes object, and Helm's and Kustomize's
+//! own files there, are skipped: listed and counted, never an error.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -19,11 +22,11 @@ use crate::scan::{manifests, report as scan_report, Scanner, SetupError};
 /// Output formats of `scan`.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ScanOutput {
-    /// One line per refused or mutated object, then a summary
+    /// One line per refused, mutated or skipped object and per warning, then a summary
     Text,
     /// One JSON record per object, and the summary
     Json,
-    /// JUnit XML: one test case per object, a failure per refusal
+    /// JUnit XML: one test case per object, a failure per refusal, with times
     Junit,
 }
 
@@ -55,6 +58,10 @@ pub struct ScanArgs {
     /// Report format
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     output: ScanOutput,
+
+    /// Exit 1 when an object was admitted with warnings, as when one was refused
+    #[arg(long = "fail-on-warnings")]
+    fail_on_warnings: bool,
 
     #[command(flatten)]
     policy: commands::PolicyArgs,
@@ -97,5 +104,5 @@ fn scan_and_print(args: &ScanArgs, verbose: bool) -> Result<u8, SetupError> {
         .write_all(out.as_bytes())
         .and_then(|()| stdout.flush())
         .map_err(|e| SetupError::Other(anyhow!("Cannot write the report: {e}")))?;
-    Ok(report.exit_code())
+    Ok(report.exit_code(args.fail_on_warnings))
 }

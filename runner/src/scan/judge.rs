@@ -4,6 +4,13 @@
 //! The module is compiled once and one instance is reused for every
 //! object; the settings are checked once, first, with `validate_settings`.
 //! What the policy ignores is its business: every object is sent.
+//!
+//! Each object is counted once, in the first of these that applies:
+//! refused, warned (admitted, changed or not, with warnings), mutated,
+//! admitted. In a directory walk, documents that are no Kubernetes object
+//! and the files Helm and Kustomize keep beside manifests are skipped.
+
+use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 use base64::Engine as _;
@@ -69,74 +76,96 @@ impl Scanner {
 
     /// Scans one source into `report`.
     pub fn scan_source(&mut self, source: &Source, report: &mut Report) {
+        let entry = |line, item, object, outcome| Entry {
+            file: source.name.clone(),
+            line,
+            item,
+            object,
+            outcome,
+            warnings: Vec::new(),
+            time: Duration::ZERO,
+        };
+        if let Some(why) = source.skip {
+            report
+                .entries
+                .push(entry(None, None, None, Outcome::Skipped(why.to_owned())));
+            return;
+        }
         let text = match &source.text {
             Ok(text) => text,
             Err(message) => {
-                report.entries.push(Entry {
-                    file: source.name.clone(),
-                    line: None,
-                    item: None,
-                    object: None,
-                    outcome: Outcome::Error(message.clone()),
-                });
+                report
+                    .entries
+                    .push(entry(None, None, None, Outcome::Error(message.clone())));
                 return;
             }
         };
         for document in manifests::documents(text) {
-            let value = match document.value {
-                Ok(value) => value,
-                Err(problem) => {
-                    report.entries.push(Entry {
-                        file: source.name.clone(),
-                        line: Some(problem.line),
-                        item: None,
-                        object: None,
-                        outcome: Outcome::Error(problem.message),
-                    });
-                    continue;
-                }
-            };
-            for found in manifests::objects(value) {
-                let entry = match found {
-                    Ok(object) => {
-                        let item = object.item;
-                        let (object, outcome) = self.evaluate(object);
-                        Entry {
-                            file: source.name.clone(),
-                            line: Some(document.line),
-                            item,
-                            object,
-                            outcome,
-                        }
+            let first = report.entries.len();
+            let template = document.template_line.map(manifests::template_error);
+            match document.value {
+                Err(problem) => report.entries.push(entry(
+                    Some(problem.line),
+                    None,
+                    None,
+                    Outcome::Error(template.unwrap_or(problem.message)),
+                )),
+                Ok(value) => {
+                    for found in manifests::objects(value) {
+                        let line = Some(document.line);
+                        let new = match found {
+                            Ok(object) => {
+                                let item = object.item;
+                                let clock = Instant::now();
+                                let (name, outcome, warnings) = self.evaluate(object);
+                                Entry {
+                                    warnings,
+                                    time: clock.elapsed(),
+                                    ..entry(line, item, Some(name), outcome)
+                                }
+                            }
+                            // A template is never skipped: it is what the
+                            // user meant to scan, unrendered.
+                            Err(e) => match (&template, e.not_an_object && e.item.is_none()) {
+                                (Some(hint), _) => {
+                                    entry(line, e.item, None, Outcome::Error(hint.clone()))
+                                }
+                                (None, true) if source.walked => entry(
+                                    line,
+                                    None,
+                                    None,
+                                    Outcome::Skipped("not a Kubernetes object".to_owned()),
+                                ),
+                                (None, _) => entry(line, e.item, None, Outcome::Error(e.message)),
+                            },
+                        };
+                        report.entries.push(new);
                     }
-                    Err(e) => Entry {
-                        file: source.name.clone(),
-                        line: Some(document.line),
-                        item: e.item,
-                        object: None,
-                        outcome: Outcome::Error(e.message),
-                    },
-                };
-                report.entries.push(entry);
+                }
+            }
+            // Reading the document is part of its first test case's time.
+            if let Some(first) = report.entries.get_mut(first) {
+                first.time += document.parse_time;
             }
         }
     }
 
-    /// The object's name, and what the policy said about it.
-    fn evaluate(&mut self, object: manifests::Object) -> (Option<ObjectName>, Outcome) {
+    /// The object's name, what the policy said about it, and its warnings.
+    fn evaluate(&mut self, object: manifests::Object) -> (ObjectName, Outcome, Vec<String>) {
         let name = object_name(&object, &self.namespace);
         let resource = match ApiResource::of(&object.api_version, &object.kind) {
             Ok(resource) => resource,
-            Err(e) => return (Some(name), Outcome::Error(e.to_string())),
+            Err(e) => return (name, Outcome::Error(e.to_string()), Vec::new()),
         };
         self.requests += 1;
         let uid = format!("00000000-0000-4000-8000-{:012x}", self.requests);
         let request = create_request(object.value, &resource, &self.namespace, uid);
         let prepared = match ValidateRequest::new(&request, &self.settings) {
             Ok(prepared) => prepared,
-            Err(e) => return (Some(name), Outcome::Error(e.to_string())),
+            Err(e) => return (name, Outcome::Error(e.to_string()), Vec::new()),
         };
         let response = self.instance.validate_request(&prepared);
+        let warnings = response.warnings.clone().unwrap_or_default();
         let outcome = if !response.allowed {
             Outcome::Refused(
                 response
@@ -153,7 +182,7 @@ impl Scanner {
                 },
             }
         };
-        (Some(name), outcome)
+        (name, outcome, warnings)
     }
 }
 
@@ -304,6 +333,9 @@ pub enum Outcome {
     Mutated(Vec<Change>),
     /// Not evaluated: the input is not a readable object.
     Error(String),
+    /// Not evaluated, and no error: a file or document of a directory walk
+    /// that is no Kubernetes object, with the reason.
+    Skipped(String),
 }
 
 /// One line of the report.
@@ -320,6 +352,11 @@ pub struct Entry {
     pub object: Option<ObjectName>,
     /// Its verdict.
     pub outcome: Outcome,
+    /// The policy's warnings (an admitted object with any is "warned").
+    pub warnings: Vec<String>,
+    /// Time spent on it: reading its document (for the first object of a
+    /// document) and the policy's answer.
+    pub time: Duration,
 }
 
 impl Entry {
@@ -361,8 +398,43 @@ pub struct Summary {
     pub refused: usize,
     /// Admitted with changes.
     pub mutated: usize,
+    /// Admitted (changed or not) with warnings.
+    pub warned: usize,
+    /// Skipped in a directory walk: no Kubernetes object.
+    pub skipped: usize,
     /// Input errors.
     pub errors: usize,
+}
+
+/// How an entry counts in the summary: each object once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    /// Admitted unchanged, without warnings.
+    Admitted,
+    /// Refused (with or without warnings).
+    Refused,
+    /// Admitted with changes, without warnings.
+    Mutated,
+    /// Admitted, changed or not, with warnings.
+    Warned,
+    /// Not an object of a directory walk.
+    Skipped,
+    /// Not readable.
+    Error,
+}
+
+impl Entry {
+    /// Its category in the summary.
+    pub fn category(&self) -> Category {
+        match (&self.outcome, self.warnings.is_empty()) {
+            (Outcome::Refused(_), _) => Category::Refused,
+            (Outcome::Admitted | Outcome::Mutated(_), false) => Category::Warned,
+            (Outcome::Admitted, true) => Category::Admitted,
+            (Outcome::Mutated(_), true) => Category::Mutated,
+            (Outcome::Skipped(_), _) => Category::Skipped,
+            (Outcome::Error(_), _) => Category::Error,
+        }
+    }
 }
 
 impl Report {
@@ -370,23 +442,26 @@ impl Report {
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::default();
         for entry in &self.entries {
-            match entry.outcome {
-                Outcome::Admitted => summary.admitted += 1,
-                Outcome::Refused(_) => summary.refused += 1,
-                Outcome::Mutated(_) => summary.mutated += 1,
-                Outcome::Error(_) => summary.errors += 1,
+            match entry.category() {
+                Category::Admitted => summary.admitted += 1,
+                Category::Refused => summary.refused += 1,
+                Category::Mutated => summary.mutated += 1,
+                Category::Warned => summary.warned += 1,
+                Category::Skipped => summary.skipped += 1,
+                Category::Error => summary.errors += 1,
             }
         }
-        summary.scanned = summary.admitted + summary.refused + summary.mutated;
+        summary.scanned = summary.admitted + summary.refused + summary.mutated + summary.warned;
         summary
     }
 
-    /// 2 when an input could not be read, else 1 when an object was refused, else 0.
-    pub fn exit_code(&self) -> u8 {
+    /// 2 when an input could not be read, else 1 when an object was refused
+    /// (or warned, with `fail_on_warnings`), else 0. Skips count for nothing.
+    pub fn exit_code(&self, fail_on_warnings: bool) -> u8 {
         let summary = self.summary();
         if summary.errors > 0 {
             2
-        } else if summary.refused > 0 {
+        } else if summary.refused > 0 || (fail_on_warnings && summary.warned > 0) {
             1
         } else {
             0
@@ -495,24 +570,58 @@ mod tests {
         );
     }
 
+    fn refused() -> Outcome {
+        Outcome::Refused("no".to_owned())
+    }
+
+    /// (outcome, warnings) of every entry; exit codes without and with `--fail-on-warnings`.
     #[rstest]
-    #[case::nothing(vec![], 0)]
-    #[case::admitted_and_mutated(vec![Outcome::Admitted, Outcome::Mutated(vec![])], 0)]
-    #[case::refused(vec![Outcome::Admitted, Outcome::Refused("no".to_owned())], 1)]
-    #[case::error_wins_over_refusal(vec![Outcome::Refused("no".to_owned()), Outcome::Error("bad".to_owned())], 2)]
-    fn exit_codes(#[case] outcomes: Vec<Outcome>, #[case] code: u8) {
+    #[case::nothing(vec![], 0, 0)]
+    #[case::admitted_and_mutated(vec![(Outcome::Admitted, 0), (Outcome::Mutated(vec![]), 0)], 0, 0)]
+    #[case::refused(vec![(Outcome::Admitted, 0), (refused(), 0)], 1, 1)]
+    #[case::error_wins_over_refusal(vec![(refused(), 0), (Outcome::Error("bad".to_owned()), 0)], 2, 2)]
+    #[case::skips_count_for_nothing(vec![(Outcome::Admitted, 0), (Outcome::Skipped("not a Kubernetes object".to_owned()), 0)], 0, 0)]
+    #[case::warned(vec![(Outcome::Admitted, 1)], 0, 1)]
+    #[case::warned_and_mutated(vec![(Outcome::Mutated(vec![]), 2)], 0, 1)]
+    #[case::error_wins_over_warnings(vec![(Outcome::Admitted, 1), (Outcome::Error("bad".to_owned()), 0)], 2, 2)]
+    fn exit_codes(#[case] entries: Vec<(Outcome, usize)>, #[case] code: u8, #[case] failing: u8) {
         let report = Report {
-            entries: outcomes
+            entries: entries
                 .into_iter()
-                .map(|outcome| Entry {
+                .map(|(outcome, warnings)| Entry {
                     file: "f".to_owned(),
                     line: Some(1),
                     item: None,
                     object: None,
                     outcome,
+                    warnings: vec!["w".to_owned(); warnings],
+                    time: Duration::ZERO,
                 })
                 .collect(),
         };
-        assert_eq!(report.exit_code(), code);
+        assert_eq!(
+            (report.exit_code(false), report.exit_code(true)),
+            (code, failing)
+        );
+    }
+
+    #[rstest]
+    #[case::admitted(Outcome::Admitted, 0, Category::Admitted)]
+    #[case::admitted_with_warnings(Outcome::Admitted, 1, Category::Warned)]
+    #[case::mutated(Outcome::Mutated(vec![]), 0, Category::Mutated)]
+    #[case::mutated_with_warnings(Outcome::Mutated(vec![]), 1, Category::Warned)]
+    #[case::refused_with_warnings(refused(), 1, Category::Refused)]
+    #[case::skipped(Outcome::Skipped("x".to_owned()), 0, Category::Skipped)]
+    fn categories(#[case] outcome: Outcome, #[case] warnings: usize, #[case] category: Category) {
+        let entry = Entry {
+            file: "f".to_owned(),
+            line: None,
+            item: None,
+            object: None,
+            outcome,
+            warnings: vec!["w".to_owned(); warnings],
+            time: Duration::ZERO,
+        };
+        assert_eq!(entry.category(), category);
     }
 }
