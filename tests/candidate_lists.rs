@@ -5,53 +5,27 @@
 //! valid settings, every entry compiled and matched (no first look at all).
 //! All three must agree, and agree with the expected outcome.
 
+mod common;
+
+use common::{judge_pod, pod, verdict};
 use registry_allowlist::reference::{self, Reference};
 use registry_allowlist::settings::{RawSettings, Rules};
-use registry_allowlist::validation::{judge, validate, Verdict};
+use registry_allowlist::validation::judge;
 use rstest::rstest;
 use serde_json::json;
 
-fn pod(images: &[&str]) -> serde_json::Value {
-    let containers: Vec<_> = images
-        .iter()
-        .enumerate()
-        .map(|(i, image)| json!({"name": format!("c{i}"), "image": image}))
-        .collect();
-    json!({"uid": "1", "kind": {"group": "", "version": "v1", "kind": "Pod"},
-           "operation": "CREATE", "object": {"spec": {"containers": containers}}})
-}
-
 /// "accept", "reject: c0, c2", "bad settings: ..." or "bad request: ...".
 fn through_validate(images: &[&str], settings: &str) -> String {
-    judged(format!(
-        r#"{{"request": {}, "settings": {settings}}}"#,
-        pod(images)
-    ))
+    judge_pod(images, settings)
 }
 
 /// The same, with the settings before the request in the payload (they are
 /// then read once the request's images are known).
 fn settings_first(images: &[&str], settings: &str) -> String {
-    judged(format!(
+    verdict(&format!(
         r#"{{"settings": {settings}, "request": {}}}"#,
         pod(images)
     ))
-}
-
-fn judged(payload: String) -> String {
-    // None of these settings pins digests: no registry is ever asked.
-    let mut no_lookup = |_: &[u8]| Err("no digest lookups here".to_owned());
-    match validate(payload.as_bytes(), &mut no_lookup) {
-        Verdict::Accept => "accept".to_owned(),
-        Verdict::Reject(findings) => {
-            let names: Vec<String> = findings.iter().map(|f| f.name.0.to_string()).collect();
-            format!("reject: {}", names.join(", "))
-        }
-        Verdict::BadSettings(why) => format!("bad settings: {why}"),
-        Verdict::BadRequest(why) => format!("bad request: {why}"),
-        Verdict::Mutate(_) => "mutate".to_owned(),
-        Verdict::Warn(..) => "warn".to_owned(),
-    }
 }
 
 /// Every entry compiled, each image judged against all of them.
