@@ -109,7 +109,7 @@ assert_warned_with() {
 
 # manifest_requests TAG: manifest requests for acme/app:TAG the runner made to PIN.
 manifest_requests() {
-  grep -v '"curl/' "$PIN_LOG" | grep -c "\"[A-Z]* /v2/acme/app/manifests/$1 " || true
+  registry_requests PIN "/v2/acme/app/manifests/$1"
 }
 
 @test "pin: each distinct image is looked up once, each container patched" {

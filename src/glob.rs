@@ -117,6 +117,16 @@ mod tests {
     #[case::plain_same("latest", "latest", true)]
     #[case::plain_longer("latest", "latest2", false)]
     #[case::plain_case("latest", "LATEST", false)]
+    // Empty pattern, empty text.
+    #[case::both_empty("", "", true)]
+    #[case::empty_pattern("", "a", false)]
+    #[case::empty_text("a", "", false)]
+    #[case::one_on_empty_text("?", "", false)]
+    // Bytes, not characters: `é` is two bytes, so one `?` cannot stand for it
+    // (the texts the policy matches are ASCII: the parser refuses others).
+    #[case::one_not_a_two_byte_char("v?", "vé", false)]
+    #[case::star_over_non_ascii("v*", "vé", true)]
+    #[case::non_ascii_itself("é*", "é1", true)]
     fn exact(#[case] pattern: &str, #[case] text: &str, #[case] expected: bool) {
         assert_eq!(
             Glob::EXACT.matches(pattern.as_bytes(), text.as_bytes()),
@@ -130,6 +140,9 @@ mod tests {
     #[case::one_never_colon("localhost?5000", "localhost:5000", false)]
     #[case::one_never_slash("a?b", "a/b", false)]
     #[case::case_ignored("Registry-?", "REGISTRY-7", true)]
+    // Only ASCII letters compare without case.
+    #[case::non_ascii_case_kept("é", "É", false)]
+    #[case::star_may_match_nothing("*.corp.example", ".corp.example", true)]
     fn host(#[case] pattern: &str, #[case] text: &str, #[case] expected: bool) {
         assert_eq!(HOST.matches(pattern.as_bytes(), text.as_bytes()), expected);
     }
@@ -141,5 +154,34 @@ mod tests {
     #[case::empty("", false)]
     fn all_wildcards(#[case] text: &str, #[case] expected: bool) {
         assert_eq!(is_all_wildcards(text), expected);
+    }
+
+    /// `?` counts one, `*` none.
+    #[rstest]
+    #[case::empty("", 0)]
+    #[case::star("*", 0)]
+    #[case::stars("***", 0)]
+    #[case::one("?", 1)]
+    #[case::plain("latest", 6)]
+    #[case::mixed("v?.*-rc*", 6)]
+    #[case::bytes_not_chars("é", 2)]
+    fn least_length(#[case] text: &str, #[case] expected: usize) {
+        assert_eq!(min_len(text), expected);
+    }
+
+    /// Each row: the glob, the extra characters allowed, the first bad one.
+    #[rstest]
+    #[case::empty("", b".-", None)]
+    #[case::wildcards("*?", b"", None)]
+    #[case::host("registry-?.corp.example", b".-", None)]
+    #[case::underscore("registry_?.corp.example", b".-", Some('_'))]
+    #[case::first_of_two("a_b c", b"", Some('_'))]
+    #[case::not_in_extra("ghcr.io", b"-", Some('.'))]
+    #[case::space("a b", b".-", Some(' '))]
+    #[case::non_ascii_letter("é*", b".-", Some('é'))]
+    #[case::cyrillic_o("d\u{43e}cker.io", b".-", Some('\u{43e}'))]
+    #[case::upper_is_alphanumeric("GHCR.io", b".", None)]
+    fn first_bad_char(#[case] text: &str, #[case] extra: &[u8], #[case] expected: Option<char>) {
+        assert_eq!(bad_char(text, extra), expected);
     }
 }

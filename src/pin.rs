@@ -220,6 +220,9 @@ mod tests {
 
     const D1: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
     const D2: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+    // 96 and 128 hex digits: 384 and 512 bits.
+    const D384: &str = "sha384:333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333";
+    const D512: &str = "sha512:55555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555";
 
     fn container(image: &str) -> ContainerImage<'_> {
         ContainerImage {
@@ -278,6 +281,11 @@ mod tests {
     #[case::short_digest("ghcr.io/acme/app:1", &[], raw(r#"{"digest":"sha256:abc"}"#), Pinned::Failed("the host answered \"sha256:abc\", which is not a sha256, sha384 or sha512 digest".into()), &["\"ghcr.io/acme/app:1\""])]
     #[case::upper_hex("ghcr.io/acme/app:1", &[], raw(r#"{"digest":"sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}"#), Pinned::Failed("the host answered \"sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\", which is not a sha256, sha384 or sha512 digest".into()), &["\"ghcr.io/acme/app:1\""])]
     #[case::md5("ghcr.io/acme/app:1", &[], raw(r#"{"digest":"md5:0123456789abcdef0123456789abcdef"}"#), Pinned::Failed("the host answered \"md5:0123456789abcdef0123456789abcdef\", which is not a sha256, sha384 or sha512 digest".into()), &["\"ghcr.io/acme/app:1\""])]
+    // The longer algorithms OCI allows are pins too; each has its own length.
+    #[case::sha384("ghcr.io/acme/app:1", &[], found(D384), Pinned::Write(format!("ghcr.io/acme/app:1@{D384}")), &["\"ghcr.io/acme/app:1\""])]
+    #[case::sha512("ghcr.io/acme/app:1", &[], found(D512), Pinned::Write(format!("ghcr.io/acme/app:1@{D512}")), &["\"ghcr.io/acme/app:1\""])]
+    #[case::sha384_with_sha256_length("ghcr.io/acme/app:1", &[], found(&D1.replace("sha256", "sha384")), Pinned::Failed(format!("the host answered {:?}, which is not a sha256, sha384 or sha512 digest", D1.replace("sha256", "sha384"))), &["\"ghcr.io/acme/app:1\""])]
+    #[case::sha512_with_sha384_length("ghcr.io/acme/app:1", &[], found(&D384.replace("sha384", "sha512")), Pinned::Failed(format!("the host answered {:?}, which is not a sha256, sha384 or sha512 digest", D384.replace("sha384", "sha512"))), &["\"ghcr.io/acme/app:1\""])]
     fn pins(
         #[case] image: &str,
         #[case] old: &[&str],
@@ -306,6 +314,76 @@ mod tests {
             );
         }
         assert_eq!(calls, 1);
+    }
+
+    /// Pins each image of a request in turn with one cache, as validation
+    /// does, against a registry answering `answers` in order (one per lookup);
+    /// what each pin gave, and what was asked.
+    fn pin_all(images: &[&str], answers: &[Result<&str, &str>]) -> (Vec<Pinned>, Vec<String>) {
+        let mut asked = Vec::new();
+        let mut answers = answers.iter();
+        let mut lookup = |payload: &[u8]| {
+            asked.push(String::from_utf8_lossy(payload).into_owned());
+            match answers.next().expect("no more lookups than answers") {
+                Ok(digest) => Ok(format!("{{\"digest\":\"{digest}\"}}").into_bytes()),
+                Err(why) => Err((*why).to_owned()),
+            }
+        };
+        let mut cache = Vec::new();
+        let pinned = images
+            .iter()
+            .map(|image| {
+                let parsed = parse(image).expect("valid image");
+                pin(image, &parsed, &[], &mut cache, &mut lookup)
+            })
+            .collect();
+        (pinned, asked)
+    }
+
+    /// The cache is keyed by what is pulled: spellings of one image share a
+    /// lookup, and so does a failure (a second container does not ask again).
+    #[rstest]
+    #[case::hub_spellings_share_a_lookup(
+        &["nginx:1", "docker.io/library/nginx:1", "index.docker.io/library/nginx:1"],
+        &[Ok(D1)],
+        vec![
+            Pinned::Write(format!("nginx:1@{D1}")),
+            Pinned::Write(format!("docker.io/library/nginx:1@{D1}")),
+            Pinned::Write(format!("index.docker.io/library/nginx:1@{D1}")),
+        ],
+        &["\"docker.io/library/nginx:1\""]
+    )]
+    #[case::failure_is_cached(
+        &["ghcr.io/acme/app:9", "ghcr.io/acme/app:9"],
+        &[Err("manifest unknown")],
+        vec![Pinned::Failed("manifest unknown".into()), Pinned::Failed("manifest unknown".into())],
+        &["\"ghcr.io/acme/app:9\""]
+    )]
+    #[case::failure_does_not_stop_other_images(
+        &["ghcr.io/acme/app:9", "ghcr.io/acme/app:1", "ghcr.io/acme/app:9"],
+        &[Err("manifest unknown"), Ok(D2)],
+        vec![
+            Pinned::Failed("manifest unknown".into()),
+            Pinned::Write(format!("ghcr.io/acme/app:1@{D2}")),
+            Pinned::Failed("manifest unknown".into()),
+        ],
+        &["\"ghcr.io/acme/app:9\"", "\"ghcr.io/acme/app:1\""]
+    )]
+    #[case::other_tag_other_lookup(
+        &["nginx:1", "nginx:2"],
+        &[Ok(D1), Ok(D2)],
+        vec![Pinned::Write(format!("nginx:1@{D1}")), Pinned::Write(format!("nginx:2@{D2}"))],
+        &["\"docker.io/library/nginx:1\"", "\"docker.io/library/nginx:2\""]
+    )]
+    fn lookups_are_cached_per_request(
+        #[case] images: &[&str],
+        #[case] answers: &[Result<&str, &str>],
+        #[case] expected: Vec<Pinned>,
+        #[case] asked: &[&str],
+    ) {
+        let (pinned, got_asked) = pin_all(images, answers);
+        assert_eq!(pinned, expected);
+        assert_eq!(got_asked, asked);
     }
 
     #[rstest]

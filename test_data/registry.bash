@@ -12,7 +12,10 @@
 #                                tag); prints the manifest digest the registry gave
 #   registry_digest HOST REPO TAG
 #                                the Docker-Content-Digest of a HEAD of the manifest
-#   registry_requests NAME       how many requests not made by curl the registry logged
+#   registry_requests NAME [PATH]
+#                                how many requests not made by curl the registry
+#                                logged (for exactly PATH when given); fails when
+#                                the log is missing or has no request line
 #
 # Needs /usr/bin/docker-registry (package docker-registry), curl, sha256sum.
 # The images are pushed with curl over the distribution HTTP API, so the tests
@@ -148,9 +151,31 @@ registry_digest() {
     tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p'
 }
 
-# registry_requests NAME: requests in the registry's access log made by
-# anything but curl (that is, by the runner under test).
+# registry_requests NAME [PATH]: requests in the registry's access log made by
+# anything but curl (that is, by the runner under test); with PATH, only the
+# requests for exactly that path (/v2/acme/app/manifests/1.0).
+#
+# Every "no request was made" check rests on this count, so it fails (printing
+# nothing) instead of counting 0 when the log is missing or holds no request
+# line at all: registry_start's readiness check, made with curl, always logs
+# one, so a log without any means the log moved or its format changed.
 registry_requests() {
   local log_var="${1}_LOG"
-  grep '"[A-Z]* /v2/' "${!log_var}" | grep -vc '"curl/' || true
+  local log="${!log_var:-}"
+  [ -n "$log" ] && [ -f "$log" ] ||
+    { echo "registry_requests $1: no access log at '$log'" >&2; return 1; }
+  # An access log line: ... "GET /v2/acme/app/manifests/1.0 HTTP/1.1" 200 ... "curl/8.5.0"
+  awk -v path="${2:-}" -v file="$log" '
+    match($0, /"[A-Z]+ \/v2\/[^" ]* HTTP\//) {
+      requests++
+      split(substr($0, RSTART + 1, RLENGTH - 1), request, " ")
+      if ((path == "" || request[2] == path) && $0 !~ /"curl\//) runner++
+    }
+    END {
+      if (!requests) {
+        print "registry_requests: no request line in " file ": has its format changed?" > "/dev/stderr"
+        exit 1
+      }
+      print runner + 0
+    }' "$log"
 }

@@ -5,56 +5,27 @@
 //! valid settings, every entry compiled and matched (no first look at all).
 //! All three must agree, and agree with the expected outcome.
 
+mod common;
+
+use common::{judge_pod, pod, verdict};
 use registry_allowlist::reference::{self, Reference};
 use registry_allowlist::settings::{RawSettings, Rules};
-use registry_allowlist::validation::{judge, validate, Verdict};
+use registry_allowlist::validation::judge;
 use rstest::rstest;
 use serde_json::json;
 
-fn pod(images: &[&str]) -> serde_json::Value {
-    let containers: Vec<_> = images
-        .iter()
-        .enumerate()
-        .map(|(i, image)| json!({"name": format!("c{i}"), "image": image}))
-        .collect();
-    json!({"uid": "1", "kind": {"group": "", "version": "v1", "kind": "Pod"},
-           "operation": "CREATE", "object": {"spec": {"containers": containers}}})
-}
-
 /// "accept", "reject: c0, c2", "bad settings: ..." or "bad request: ...".
 fn through_validate(images: &[&str], settings: &str) -> String {
-    judged(format!(
-        r#"{{"request": {}, "settings": {settings}}}"#,
-        pod(images)
-    ))
+    judge_pod(images, settings)
 }
 
 /// The same, with the settings before the request in the payload (they are
 /// then read once the request's images are known).
 fn settings_first(images: &[&str], settings: &str) -> String {
-    judged(format!(
+    verdict(&format!(
         r#"{{"settings": {settings}, "request": {}}}"#,
         pod(images)
     ))
-}
-
-fn judged(payload: String) -> String {
-    // None of these settings pins digests: no registry is ever asked.
-    let mut no_lookup = |_: &[u8]| Err("no digest lookups here".to_owned());
-    match validate(payload.as_bytes(), &mut no_lookup) {
-        Verdict::Accept => "accept".to_owned(),
-        Verdict::Reject(refusal) => {
-            let names: Vec<String> = refusal
-                .findings
-                .iter()
-                .map(|f| f.name.0.to_string())
-                .collect();
-            format!("reject: {}", names.join(", "))
-        }
-        Verdict::BadSettings(why) => format!("bad settings: {why}"),
-        Verdict::BadRequest(why) => format!("bad request: {why}"),
-        Verdict::Admit(..) => "admit".to_owned(),
-    }
 }
 
 /// Every entry compiled, each image judged against all of them.
@@ -113,6 +84,21 @@ fn allow(entries: &[&str]) -> String {
 #[case::label_glob(allow(&["registry-?.corp.example"]), &["registry-1.corp.example/x:1", "registry-12.corp.example/x:1"], "reject: c1")]
 #[case::label_glob_last(json!({"registries": {"reject": others(300).into_iter().chain(["docker.*".to_owned()]).collect::<Vec<_>>()}}).to_string(), &["ghcr.io/x:1", "busybox:1", "registry-1.docker.io/library/busybox:1"], "reject: c1, c2")]
 #[case::ipv6(allow(&["[fd00::1]:5000"]), &["[fd00:0::1]:5000/app:1", "[fd00::2]:5000/app:1"], "reject: c1")]
+// IPv4 hosts: a host entry allows any port, a host:port entry that port
+// only; addresses compare whole, never as a prefix of a longer one.
+#[case::ipv4_any_port(allow(&["10.0.0.1"]), &["10.0.0.1/app:1", "10.0.0.1:5000/app:1", "10.0.0.2/app:1"], "reject: c2")]
+#[case::ipv4_one_port(allow(&["10.0.0.1:5000"]), &["10.0.0.1:5000/app:1", "10.0.0.1/app:1", "10.0.0.1:5001/app:1"], "reject: c1, c2")]
+#[case::ipv4_not_a_prefix(allow(&["10.0.0.1"]), &["10.0.0.10/app:1", "10.0.0.1.evil.example/app:1", "10.0.0.1/app:1"], "reject: c0, c1")]
+// IPv6 hosts compare as addresses, whatever their spelling and case.
+#[case::ipv6_any_port(allow(&["[fd00::1]"]), &["[fd00::1]/app:1", "[fd00::1]:5000/app:1", "[FD00:0::1]/app:1", "[fd00::2]/app:1"], "reject: c3")]
+#[case::ipv6_upper_case_entry(allow(&["[FD00::1]:5000"]), &["[fd00::1]:5000/app:1", "[fd00::1]:5001/app:1"], "reject: c1")]
+#[case::ipv6_loopback_spellings(allow(&["[::1]:5000"]), &["[0:0:0:0:0:0:0:1]:5000/app:1", "[::2]:5000/app:1"], "reject: c1")]
+// Ports are numbers: leading zeros name the same port the runtime dials.
+#[case::port_leading_zero_entry(allow(&["localhost:05000"]), &["localhost:5000/app:1", "localhost:5001/app:1"], "reject: c1")]
+#[case::port_leading_zero_image(allow(&["localhost:5000"]), &["localhost:05000/app:1", "localhost:50000/app:1"], "reject: c1")]
+#[case::port_leading_zero_ipv6(allow(&["[::1]:5000"]), &["[::1]:05000/app:1", "[::1]:500/app:1"], "reject: c1")]
+// Upper case in host, with port and path.
+#[case::upper_case_host_port_path(allow(&["GHCR.IO:443/acme"]), &["ghcr.io:443/acme/app:1", "ghcr.io:443/other/app:1", "Ghcr.Io:443/acme/app:1"], "reject: c1")]
 #[case::reject_list(json!({"registries": {"allow": ["ghcr.io"], "reject": others(300).into_iter().chain(["ghcr.io/evil".to_owned()]).collect::<Vec<_>>()}}).to_string(), &["ghcr.io/evil/x:1", "ghcr.io/acme/x:1"], "reject: c0")]
 #[case::tags_and_images(json!({"tags": {"reject": ["latest", "*-rc*"]}, "images": {"allow": ["ghcr.io/acme/*"], "reject": ["ghcr.io/acme/bad"]}}).to_string(), &["ghcr.io/acme/app:1", "ghcr.io/acme/app:2-rc1", "ghcr.io/acme/bad:1", "ghcr.io/other:1"], "reject: c1, c2, c3")]
 #[case::empty_allow(json!({"registries": {"allow": []}, "tags": {"reject": ["latest"]}}).to_string(), &["quay.io/x:1", "quay.io/x"], "reject: c1")]
@@ -144,7 +130,7 @@ fn every_read_gives(images: &[&str], settings: &str, expected: &str) {
 /// Lists are sifted by the images' registries while they are read; mirrors
 /// send images to other registries, whose entries must then be read too.
 #[rstest]
-#[case::target_late_in_allow(json!({"registries": {"allow": others(300).into_iter().chain(["harbor.corp.example/hub".to_owned()]).collect::<Vec<_>>()}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example/hub"}]}), &["nginx:1"], "admit")]
+#[case::target_late_in_allow(json!({"registries": {"allow": others(300).into_iter().chain(["harbor.corp.example/hub".to_owned()]).collect::<Vec<_>>()}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example/hub"}]}), &["nginx:1"], "mutate")]
 #[case::target_rejected(json!({"registries": {"allow": ["harbor.corp.example"], "reject": others(300).into_iter().chain(["harbor.corp.example/hub".to_owned()]).collect::<Vec<_>>()}, "mirrors": [{"from": "docker.io", "to": "harbor.corp.example/hub"}]}), &["nginx:1"], "reject: c0")]
 #[case::mirrors_listed_first(json!({"mirrors": [{"from": "docker.io", "to": "harbor.corp.example/hub"}], "registries": {"allow": others(300).into_iter().chain(["harbor.corp.example".to_owned()]).collect::<Vec<_>>()}}), &["nginx:1", "ghcr.io/x:1"], "reject: c1")]
 fn mirror_targets_are_candidates(
@@ -165,6 +151,9 @@ fn mirror_targets_are_candidates(
 #[case::candidate_glob_path(allow(&["ghcr.io", "quay.io/acm?"]), &["ghcr.io/acme/app:1"], "bad settings: registries.allow[301] \"quay.io/acm?\": a wildcard in a registry entry stays inside host labels; for repositories use images.allow or images.reject, like ghcr.io/acme/*")]
 #[case::other_host_skipped(allow(&["ghcr.io", "quay.io:http"]), &["ghcr.io/acme/app:1"], "accept")]
 #[case::other_path_skipped(allow(&["ghcr.io", "ghcr.io/Beta"]), &["ghcr.io/acme/app:1"], "accept")]
+#[case::candidate_port_all_zeros(allow(&["localhost:00000"]), &["localhost:5000/app:1"], "bad settings: registries.allow[300] \"localhost:00000\": \"00000\" is not a port number (1-65535)")]
+#[case::candidate_port_too_big(allow(&["localhost:65536"]), &["localhost:5000/app:1"], "bad settings: registries.allow[300] \"localhost:65536\": \"65536\" is not a port number (1-65535)")]
+#[case::candidate_ipv6_unclosed(allow(&["[fd00::1"]), &["[fd00::1]/app:1"], "bad settings: registries.allow[300] \"[fd00::1\": an IPv6 address needs its closing \"]\"")]
 fn invalid_entries(#[case] settings: String, #[case] images: &[&str], #[case] expected: &str) {
     assert_eq!(through_validate(images, &settings), expected, "scan");
     assert_eq!(

@@ -5,6 +5,9 @@
 //! `request.kind` names, and it carries exactly the images the policy's
 //! tests expect (written out in the table below).
 
+#[macro_use]
+mod common;
+
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -79,6 +82,9 @@ const POD_TEMPLATE_IMAGES: &[Image] = &[
         "registry.corp.example/tools/migrate:3.1",
     ),
 ];
+
+/// pod_creation_digest.json's image.
+const PINNED_APP: &str = concat!("ghcr.io/acme/app@", digest!());
 
 const LEGACY_APP_1_0: &[Image] = &[("containers", "app", "quay.io/legacy/app:1.0")];
 
@@ -252,11 +258,7 @@ const DEPLOYMENT_50_IMAGES: &[Image] = &[
 )]
 #[case::pod_creation_digest(
     "pod_creation_digest.json", Pod::KIND, "CREATE", None,
-    &[(
-        "containers",
-        "app",
-        "ghcr.io/acme/app@sha256:7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa",
-    )],
+    &[("containers", "app", PINNED_APP)],
     None
 )]
 #[case::pod_creation_ephemeral(

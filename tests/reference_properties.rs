@@ -2,6 +2,9 @@
 //! panics (a panic in the guest is a trap), what it accepts obeys the grammar's
 //! limits, and reading what it prints gives the same reference back.
 
+#[macro_use]
+mod common;
+
 use registry_allowlist::reference::{grammar, parse};
 
 /// A small deterministic generator (xorshift64*), so a failure always reproduces.
@@ -55,7 +58,7 @@ const PIECES: &[&str] = &[
     "latest",
     "v1.2",
     "sha256:",
-    "7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa",
+    digest_hex!(),
     "sha512:",
     " ",
     "\n",

@@ -8,7 +8,7 @@ mod common;
 use std::ffi::OsString;
 use std::path::Path;
 
-use common::{data, kwrunner, scratch, Act, Guest};
+use common::{data, kwrunner, Act, Guest, TempDir};
 use rstest::rstest;
 
 const IMAGE: &str = "127.0.0.1:5000/acme/app:1.0";
@@ -38,22 +38,17 @@ fn run_digest_guest(image: &str, name: &str, flags: &[&str]) -> common::Run {
     kwrunner(args)
 }
 
-/// A kwctl session file answering `IMAGE` with `DIGEST`.
-fn session_file(name: &str) -> String {
-    // One file per call: the rows of a table run in parallel.
-    let path = scratch().join(format!(
-        "{name}-{}-{}.yml",
-        std::process::id(),
-        common::unique()
-    ));
-    std::fs::write(
-        &path,
+/// A kwctl session file answering `IMAGE` with `DIGEST`, in the test's own
+/// directory (the rows of a table run in parallel).
+fn session_file(dir: &TempDir) -> String {
+    dir.write(
+        "session.yml",
         format!(
             "- type: Exchange\n  request: |\n    !OciManifestDigest\n    image: {IMAGE}\n  response:\n    type: Success\n    payload: '{{\"digest\":\"{DIGEST}\"}}'\n"
         ),
     )
-    .expect("write session");
-    path.display().to_string()
+    .display()
+    .to_string()
 }
 
 /// Each row: the granted patterns, and the 500 message the guest's failure
@@ -73,7 +68,8 @@ fn session_file(name: &str) -> String {
     Some("internal server error: Guest call failure: Policy has not been granted access to the 'oci/v1/manifest_digest' host capability. The violation has been reported.")
 )]
 fn allowed_host_capabilities_gate_the_call(#[case] flags: &[&str], #[case] failure: Option<&str>) {
-    let session = session_file("grant");
+    let dir = TempDir::new("grant");
+    let session = session_file(&dir);
     let mut all = vec!["--replay-host-capabilities-interactions", session.as_str()];
     all.extend_from_slice(flags);
     let run = run_digest_guest(IMAGE, "grant", &all);
@@ -91,7 +87,8 @@ fn allowed_host_capabilities_gate_the_call(#[case] flags: &[&str], #[case] failu
 
 #[test]
 fn replay_of_another_image_fails_in_the_guest() {
-    let session = session_file("replay-other");
+    let dir = TempDir::new("replay-other");
+    let session = session_file(&dir);
     let run = run_digest_guest(
         "127.0.0.1:5000/acme/app:2.0",
         "replay-other",
@@ -106,13 +103,9 @@ fn replay_of_another_image_fails_in_the_guest() {
 
 #[test]
 fn record_writes_the_exchange_and_its_error() {
-    let path = scratch().join(format!(
-        "record-{}-{}.yml",
-        std::process::id(),
-        common::unique()
-    ));
-    let sources = scratch().join(format!("record-sources-{}.yml", std::process::id()));
-    std::fs::write(&sources, "insecure_sources: [\"127.0.0.1:1\"]\n").expect("write sources");
+    let dir = TempDir::new("record");
+    let path = dir.join("session.yml");
+    let sources = dir.write("sources.yml", "insecure_sources: [\"127.0.0.1:1\"]\n");
     let run = run_digest_guest(
         "127.0.0.1:1/acme/app:1.0",
         "record",

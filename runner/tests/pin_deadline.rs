@@ -50,11 +50,8 @@ fn a_silent_registry_is_given_up_on_within_the_timeout(
     let mut request: serde_json::Value =
         serde_json::from_slice(&std::fs::read(minimal).expect("pod_minimal.json")).expect("json");
     request["request"]["object"]["spec"]["containers"] = json!([{"name": "app", "image": image}]);
-    let path = common::scratch().join(format!(
-        "silent-{}-{}.json",
-        std::process::id(),
-        common::unique()
-    ));
+    let dir = common::TempDir::new("pin-deadline");
+    let path = dir.path().join("pod.json");
     std::fs::write(&path, request.to_string()).expect("request file");
     let settings = json!({"registries": {"allow": [registry]}, "pinDigests": true, "onPinFailure": on_failure});
     let policy = common::workspace_root().join("policy.wasm");
@@ -66,7 +63,6 @@ fn a_silent_registry_is_given_up_on_within_the_timeout(
         settings.to_string().as_ref(),
         policy.as_os_str(),
     ]);
-    let _ = std::fs::remove_file(&path);
     assert_eq!(run.status, 0, "{run:?}");
     let answer = run.json();
     assert_eq!(answer["allowed"], allowed, "{answer}");

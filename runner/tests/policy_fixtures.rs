@@ -5,30 +5,15 @@
 mod common;
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
-use kwrunner::{kube::settings, Policy};
+use common::policy;
+use kwrunner::kube::settings;
 use rstest::rstest;
 
 /// The example settings from `examples/settings.yaml`.
 const EXAMPLE: &str = "examples/settings.yaml";
 /// Settings that allow only quay.io, so every other image is named.
 const QUAY_ONLY: &str = r#"{"registries": {"allow": ["quay.io"]}}"#;
-
-/// The built policy, loaded once for every row.
-fn policy() -> &'static Policy {
-    static POLICY: OnceLock<Policy> = OnceLock::new();
-    POLICY.get_or_init(|| {
-        let path = common::workspace_root().join("policy.wasm");
-        let bytes = std::fs::read(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e}; build it first with `make policy.wasm`",
-                path.display()
-            )
-        });
-        Policy::from_bytes(&bytes).expect("policy.wasm loads")
-    })
-}
 
 fn fixture(name: &str) -> PathBuf {
     common::workspace_root().join("test_data").join(name)

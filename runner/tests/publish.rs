@@ -4,69 +4,22 @@
 //! Uses the built policy (`policy.wasm` at the workspace root, made by
 //! `make policy.wasm`); the registry round trip is `.ci/oci-roundtrip.sh`.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use common::{
+    kwrunner_in_workspace as kwrunner, policy_wasm, workspace_root as root, Run, TempDir,
+};
 use rstest::rstest;
 use serde_yaml::Value;
 
-/// The workspace root (parent of `runner/`).
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
-
-/// The built policy module; fails, never skips, when it is missing.
-fn policy_wasm() -> PathBuf {
-    let path = root().join("policy.wasm");
-    assert!(
-        path.is_file(),
-        "{} is missing: build it first with `make policy.wasm`",
-        path.display()
-    );
-    path
-}
-
-/// A scratch file path unique to this test run.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kwrunner-publish");
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir.join(name)
-}
-
-/// Exit status, stdout and stderr of one run.
-#[derive(Debug)]
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn kwrunner<I, S>(args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    let output = Command::new(env!("CARGO_BIN_EXE_kwrunner"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("kwrunner runs");
-    Run {
-        status: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// Annotates `module` with `metadata` (a file under the workspace root or a
-/// scratch file) and the README; returns the run and the output path.
-fn annotate(module: &Path, metadata: &Path, output: &str) -> (Run, PathBuf) {
-    let out = scratch(output);
-    let _ = std::fs::remove_file(&out);
+/// Annotates `module` with `metadata` (a file under the workspace root or in
+/// the test's directory) and the README; returns the run and the output path,
+/// `output` in `dir`.
+fn annotate(module: &Path, metadata: &Path, dir: &TempDir, output: &str) -> (Run, PathBuf) {
+    let out = dir.join(output);
     let run = kwrunner([
         "annotate".as_ref(),
         "-m".as_ref(),
@@ -87,8 +40,9 @@ fn yaml_file(path: &Path) -> Value {
 
 #[test]
 fn annotate_then_inspect_gives_back_metadata_yml() {
+    let dir = TempDir::new("round-trip");
     let metadata_path = root().join("metadata.yml");
-    let (run, annotated) = annotate(&policy_wasm(), &metadata_path, "round-trip.wasm");
+    let (run, annotated) = annotate(&policy_wasm(), &metadata_path, &dir, "round-trip.wasm");
     assert_eq!(run.status, 0, "{run:?}");
 
     let inspect = kwrunner([
@@ -135,10 +89,11 @@ fn annotate_then_inspect_gives_back_metadata_yml() {
 
 #[test]
 fn annotating_twice_gives_the_same_bytes() {
+    let dir = TempDir::new("annotate-twice");
     let metadata = root().join("metadata.yml");
-    let (first, once) = annotate(&policy_wasm(), &metadata, "once.wasm");
+    let (first, once) = annotate(&policy_wasm(), &metadata, &dir, "once.wasm");
     assert_eq!(first.status, 0, "{first:?}");
-    let (second, twice) = annotate(&once, &metadata, "twice.wasm");
+    let (second, twice) = annotate(&once, &metadata, &dir, "twice.wasm");
     assert_eq!(second.status, 0, "{second:?}");
     assert_eq!(
         std::fs::read(&once).expect("once"),
@@ -152,10 +107,12 @@ fn annotating_twice_gives_the_same_bytes() {
 #[case::yaml("yaml", "protocolVersion: v1\n")]
 #[case::text("text", "execution mode:             kubewarden-wapc\n")]
 fn inspect_formats(#[case] format: &str, #[case] expected: &str) {
+    let dir = TempDir::new("inspect-formats");
     let (run, annotated) = annotate(
         &policy_wasm(),
         &root().join("metadata.yml"),
-        &format!("formats-{format}.wasm"),
+        &dir,
+        "annotated.wasm",
     );
     assert_eq!(run.status, 0, "{run:?}");
     let inspect = kwrunner([
@@ -197,13 +154,9 @@ fn annotate_refuses_invalid_metadata(#[case] extra: &str, #[case] expected: &str
     } else {
         format!("{RULE}{extra}")
     };
-    let id: String = expected
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect();
-    let metadata = scratch(&format!("invalid-{id}.yml"));
-    std::fs::write(&metadata, text).expect("write metadata");
-    let (run, out) = annotate(&policy_wasm(), &metadata, &format!("invalid-{id}.wasm"));
+    let dir = TempDir::new("invalid-metadata");
+    let metadata = dir.write("metadata.yml", text);
+    let (run, out) = annotate(&policy_wasm(), &metadata, &dir, "annotated.wasm");
     assert_ne!(run.status, 0, "{run:?}");
     assert!(run.stderr.contains(expected), "{}", run.stderr);
     assert!(
@@ -215,9 +168,9 @@ fn annotate_refuses_invalid_metadata(#[case] extra: &str, #[case] expected: &str
 #[test]
 fn annotate_needs_a_module_that_states_its_protocol() {
     // `(module)`: no waPC exports, so no protocol_version to ask.
-    let empty = scratch("empty.wasm");
-    std::fs::write(&empty, b"\0asm\x01\0\0\0").expect("write module");
-    let (run, _) = annotate(&empty, &root().join("metadata.yml"), "empty-annotated.wasm");
+    let dir = TempDir::new("empty-module");
+    let empty = dir.write("empty.wasm", b"\0asm\x01\0\0\0");
+    let (run, _) = annotate(&empty, &root().join("metadata.yml"), &dir, "annotated.wasm");
     assert_ne!(run.status, 0, "{run:?}");
     assert!(run.stderr.contains("protocol version"), "{}", run.stderr);
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{data, floor_guest, kwrunner, Act, Guest};
+use common::{data, floor_guest, kwrunner, Act, Guest, TempDir};
 use std::ffi::OsString;
 
 use rstest::rstest;
@@ -232,12 +232,13 @@ fn setup_failures_exit_2_with_one_line(#[case] args: &[&str], #[case] stderr_sta
         ..Guest::validating(Act::Trap)
     }
     .write("init-traps");
-    let no_uid = common::scratch().join("request-without-uid.json");
-    std::fs::write(
-        &no_uid,
+    // Each row its own file: rows rewriting one shared file let another
+    // row's kwrunner read it empty ("Cannot parse request").
+    let dir = TempDir::new("setup-failure");
+    let no_uid = dir.write(
+        "request-without-uid.json",
         r#"{"kind":"AdmissionReview","request":{"operation":"CREATE"}}"#,
-    )
-    .expect("write request");
+    );
     let mut argv = vec!["run".to_owned()];
     argv.extend(args.iter().map(|arg| match *arg {
         "@MODULE" => module.display().to_string(),

@@ -11,41 +11,30 @@ mod common;
 use std::ffi::OsStr;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use common::TempDir;
 use rstest::rstest;
 
-/// A scratch home for wasmtime's cache and configuration.
+/// A scratch home for wasmtime's cache and configuration, removed with it.
 struct CacheHome {
-    dir: PathBuf,
+    dir: TempDir,
 }
 
 impl CacheHome {
     fn new(name: &str) -> Self {
-        let dir = common::scratch().join(format!(
-            "cache-{name}-{}-{}",
-            std::process::id(),
-            common::unique()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch cache home");
-        Self { dir }
+        Self {
+            dir: TempDir::new(&format!("cache-{name}")),
+        }
     }
 
     /// Runs kwrunner in the workspace with `XDG_CACHE_HOME` set to `cache`.
     fn kwrunner_with_cache<S: AsRef<OsStr>>(&self, cache: &Path, args: &[S]) -> common::Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_kwrunner"))
-            .args(args)
-            .current_dir(common::workspace_root())
-            .env("XDG_CACHE_HOME", cache)
-            .env("XDG_CONFIG_HOME", self.dir.join("config"))
-            .output()
-            .expect("kwrunner runs");
-        common::Run {
-            status: output.status.code().expect("exited, not killed"),
-            stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
-            stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
-        }
+        common::run(
+            common::kwrunner_command()
+                .args(args)
+                .env("XDG_CACHE_HOME", cache)
+                .env("XDG_CONFIG_HOME", self.dir.join("config")),
+        )
     }
 
     /// Runs kwrunner in the workspace with this cache.
@@ -79,13 +68,10 @@ impl CacheHome {
 
 /// The project's policy, built by `make` (or `make policy.wasm`).
 fn policy() -> String {
-    let path = common::workspace_root().join("policy.wasm");
-    assert!(
-        path.is_file(),
-        "{} is missing: build it first with `make policy.wasm`",
-        path.display()
-    );
-    path.to_str().expect("utf-8 path").to_owned()
+    common::policy_wasm()
+        .to_str()
+        .expect("utf-8 path")
+        .to_owned()
 }
 
 #[rstest]

@@ -12,22 +12,38 @@ bats_require_minimum_version 1.5.0
 ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 load "$ROOT/test_data/assertions"
 
-# build FLAGS... : builds the runner, writes the artifact files cargo reports
-# for every crate but kwrunner itself (fresh or compiled) to stdout.
+# build NAME FLAGS... : builds the runner, writes the artifact files cargo
+# reports for every crate but kwrunner itself (fresh or compiled) to
+# NAME.crates, and copies the binary to NAME. A failed build fails here:
+# piped into jq, its status was lost, and the binary of the build before
+# (the full runner) was then compared with itself.
 build() {
+  local name=$1 messages="$BATS_FILE_TMPDIR/$1.json"
+  shift
   cargo build --profile host --manifest-path "$ROOT/runner/Cargo.toml" --bin kwrunner \
-    --message-format=json "$@" |
-    jq -r 'select(.reason == "compiler-artifact" and .target.name != "kwrunner")
-           | .filenames[]' | sort
+    --message-format=json "$@" >"$messages" ||
+    { echo "cargo build $* failed" >&2; return 1; }
+  # cargo's own last word on the build, in case its exit status ever is not.
+  [ "$(jq -c 'select(.reason == "build-finished") | .success' "$messages")" = true ] ||
+    { echo "cargo build $* did not report success" >&2; return 1; }
+  jq -r 'select(.reason == "compiler-artifact" and .target.name != "kwrunner")
+         | .filenames[]' "$messages" | sort >"$BATS_FILE_TMPDIR/$name.crates"
+  # The binary this build made (not one left by an earlier build).
+  cp "$(jq -r 'select(.reason == "compiler-artifact" and .target.name == "kwrunner"
+               and .target.kind == ["bin"]) | .executable' "$messages")" "$BATS_FILE_TMPDIR/$name"
 }
 
 setup_file() {
   cd "$ROOT"
-  export FULL="$BATS_FILE_TMPDIR/kwrunner" LITE="$BATS_FILE_TMPDIR/kwrunner-without-oci"
-  build >"$BATS_FILE_TMPDIR/full.crates"
-  cp target/host/kwrunner "$FULL"
-  build --no-default-features >"$BATS_FILE_TMPDIR/lite.crates"
-  cp target/host/kwrunner "$LITE"
+  export FULL="$BATS_FILE_TMPDIR/full" LITE="$BATS_FILE_TMPDIR/lite"
+  build full
+  build lite --no-default-features
+}
+
+@test "without OCI: the two builds made two different runners" {
+  [ -x "$FULL" ] && [ -x "$LITE" ]
+  # Were they the same file, every comparison below would compare a runner with itself.
+  ! cmp -s "$FULL" "$LITE"
 }
 
 setup() {
@@ -35,7 +51,7 @@ setup() {
 }
 
 @test "without OCI: every crate it uses is the full runner's own build of it" {
-  [ -s "$BATS_FILE_TMPDIR/lite.crates" ]
+  [ -s "$BATS_FILE_TMPDIR/lite.crates" ] && [ -s "$BATS_FILE_TMPDIR/full.crates" ]
   # Crates built apart (other features, so another hash) are listed here.
   run comm -23 "$BATS_FILE_TMPDIR/lite.crates" "$BATS_FILE_TMPDIR/full.crates"
   [ "$status" -eq 0 ]

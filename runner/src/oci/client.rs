@@ -333,6 +333,36 @@ mod tests {
     use super::*;
     use rstest::rstest;
 
+    /// A directory of one test's own, removed when dropped (also on panic):
+    /// rows of a table run in parallel, and two rows writing one file with
+    /// different contents (as `kwrunner-docker-<pid>/ghcr.io.json` was) each
+    /// may read the other's.
+    struct TestDir(PathBuf);
+
+    impl TestDir {
+        fn new(label: &str) -> Self {
+            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let path =
+                std::env::temp_dir().join(format!("kwrunner-{label}-{}-{n}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&path);
+            std::fs::create_dir_all(&path).unwrap();
+            Self(path)
+        }
+
+        fn write(&self, name: &str, contents: &str) -> PathBuf {
+            let path = self.0.join(name);
+            std::fs::write(&path, contents).unwrap();
+            path
+        }
+    }
+
+    impl Drop for TestDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
     #[rstest]
     #[case::scheme(
         "registry://127.0.0.1:5000/policies/x:v1",
@@ -368,12 +398,25 @@ mod tests {
         assert_eq!(reference.digest(), digest);
     }
 
+    /// Each row: the URI, and the whole refusal. The reasons after the colon
+    /// are oci-spec's error texts; unlike Go's distribution/reference it has
+    /// no "must be lowercase" diagnosis, an upper-case path fails its regex.
     #[rstest]
-    #[case::https("https://ghcr.io/acme/x:v1")]
-    #[case::upper("registry://ghcr.io/ACME/x:v1")]
-    #[case::empty("registry://")]
-    fn refuses_what_is_not_a_reference(#[case] uri: &str) {
-        assert!(parse_reference(uri).is_err());
+    #[case::https(
+        "https://ghcr.io/acme/x:v1",
+        r#""https://ghcr.io/acme/x:v1": only registry:// URIs name a registry"#
+    )]
+    #[case::upper(
+        "registry://ghcr.io/ACME/x:v1",
+        r#""registry://ghcr.io/ACME/x:v1" is not an OCI reference: invalid reference format"#
+    )]
+    #[case::empty(
+        "registry://",
+        r#""registry://" is not an OCI reference: repository name must have at least one component"#
+    )]
+    fn refuses_what_is_not_a_reference(#[case] uri: &str, #[case] reason: &str) {
+        let error = parse_reference(uri).expect_err("refused");
+        assert_eq!(error.to_string(), reason);
     }
 
     #[rstest]
@@ -443,15 +486,12 @@ mod tests {
     #[case::docker_hub("https://index.docker.io/v1/", "docker.io", true)]
     #[case::other("quay.io", "ghcr.io", false)]
     fn finds_docker_credentials(#[case] key: &str, #[case] registry: &str, #[case] found: bool) {
-        let dir = std::env::temp_dir().join(format!("kwrunner-docker-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("{}.json", registry.replace([':', '/'], "_")));
+        let dir = TestDir::new("docker");
         // "user:secret"
-        std::fs::write(
-            &path,
-            format!(r#"{{"auths":{{"{key}":{{"auth":"dXNlcjpzZWNyZXQ="}}}}}}"#),
-        )
-        .unwrap();
+        let path = dir.write(
+            "config.json",
+            &format!(r#"{{"auths":{{"{key}":{{"auth":"dXNlcjpzZWNyZXQ="}}}}}}"#),
+        );
         let auth = credentials(&path, registry).unwrap();
         match (auth, found) {
             (RegistryAuth::Basic(user, password), true) => {
@@ -464,13 +504,11 @@ mod tests {
 
     #[test]
     fn reads_kwctl_sources() {
-        let path =
-            std::env::temp_dir().join(format!("kwrunner-sources-{}.yml", std::process::id()));
-        std::fs::write(
-            &path,
+        let dir = TestDir::new("sources");
+        let path = dir.write(
+            "sources.yml",
             "insecure_sources:\n  - \"127.0.0.1:5000\"\nsource_authorities: {}\n",
-        )
-        .unwrap();
+        );
         let access = Access::default().with_sources_file(&path).unwrap();
         assert_eq!(access.insecure, vec!["127.0.0.1:5000".to_owned()]);
     }

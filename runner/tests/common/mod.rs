@@ -59,6 +59,69 @@ pub fn scratch() -> PathBuf {
     dir
 }
 
+/// A directory that belongs to one test: rows of a table run in parallel, so
+/// a file two rows wrote under one name could be read half-written or with
+/// the other row's contents. Removed when dropped, also when the test panics.
+/// (Hand-written: `tempfile` is not among the crates the build already has.)
+#[derive(Debug)]
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    /// A new empty directory under [`scratch`], named after `label`.
+    pub fn new(label: &str) -> Self {
+        let path = scratch().join(format!("{label}-{}-{}", std::process::id(), unique()));
+        // A directory left by a killed earlier run with the same pid and number.
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("test directory");
+        Self { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `name` inside the directory.
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// Writes `contents` to `name` inside the directory; returns its path.
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.join(name);
+        std::fs::write(&path, contents).expect("write test file");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// The project's built policy (`policy.wasm` at the workspace root, made by
+/// `make policy.wasm`); fails, never skips, when it is missing.
+pub fn policy_wasm() -> PathBuf {
+    let path = workspace_root().join("policy.wasm");
+    assert!(
+        path.is_file(),
+        "{} is missing: build it first with `make policy.wasm`",
+        path.display()
+    );
+    path
+}
+
+/// The project's policy, compiled once per test binary for every row.
+pub fn policy() -> &'static kwrunner::Policy {
+    static POLICY: std::sync::OnceLock<kwrunner::Policy> = std::sync::OnceLock::new();
+    POLICY.get_or_init(|| {
+        let bytes = std::fs::read(policy_wasm()).expect("policy.wasm readable");
+        kwrunner::Policy::from_bytes(&bytes).expect("policy.wasm loads")
+    })
+}
+
 /// Exit status and output of one `kwrunner` run.
 #[derive(Debug)]
 pub struct Run {
@@ -85,10 +148,32 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let output = Command::new(env!("CARGO_BIN_EXE_kwrunner"))
-        .args(args)
-        .output()
-        .expect("kwrunner runs");
+    run(Command::new(env!("CARGO_BIN_EXE_kwrunner")).args(args))
+}
+
+/// The same, started in the workspace root, so that paths such as
+/// `test_data/pod_creation.json` or `metadata.yml` can be given as a user
+/// types them.
+pub fn kwrunner_in_workspace<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    run(kwrunner_command().args(args))
+}
+
+/// A kwrunner command started in the workspace root, for a test that sets
+/// more (environment, stdin) before running it with [`run`].
+pub fn kwrunner_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kwrunner"));
+    command.current_dir(workspace_root());
+    command
+}
+
+/// Runs `command` to its end; kwrunner always exits (never killed) and
+/// writes UTF-8.
+pub fn run(command: &mut Command) -> Run {
+    let output = command.output().expect("kwrunner runs");
     Run {
         status: output.status.code().expect("exited, not killed"),
         stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
