@@ -214,7 +214,7 @@ mod tests {
     use crate::reference::parse;
     use rstest::rstest;
 
-    const D: &str = "sha256:7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa";
+    use crate::test_support::D;
     const D2: &str = "sha256:82dfd9ac433eacb5f89e5bf2601659bbc78893c1a9e3e830c5ef4eb489fde079";
 
     #[rstest]

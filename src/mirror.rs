@@ -160,7 +160,7 @@ mod tests {
     use rstest::rstest;
     use serde_json::json;
 
-    const D: &str = "sha256:7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa";
+    use crate::test_support::D;
 
     fn with_mirrors<T>(
         mirrors: serde_json::Value,

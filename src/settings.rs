@@ -524,7 +524,6 @@ mod tests {
     #[case::pin_digests(json!({"registries": {"allow": ["registry.corp.example"]}, "pinDigests": true}))]
     #[case::pin_digests_admit(json!({"images": {"allow": ["registry.corp.example/shop/*"]}, "pinDigests": true, "onPinFailure": "admit"}))]
     #[case::pin_digests_reject(json!({"registries": {"allow": ["registry.corp.example"]}, "pinDigests": true, "onPinFailure": "reject"}))]
-    #[case::escaped_string(json!({"registries": {"allow": ["ghcr.io\u{002f}acme"]}}))]
     // The rollout keys (issue's example, as written).
     #[case::rollout(json!({"registries": {"allow": ["registry.corp.example", "k8s.gcr.io", "docker.io"], "warn": ["k8s.gcr.io", "docker.io"]}, "tags": {"reject": ["latest"], "warn": ["*-rc*"]}, "images": {"warn": ["ghcr.io/acme/legacy-*"]}, "exemptImages": ["docker.io/library/busybox:1.36"], "enforcement": "warn", "hint": "Registry policy: https://wiki.corp.example/registries, #platform-help"}))]
     #[case::warn_list_alone(json!({"registries": {"warn": ["docker.io"]}}))]
@@ -615,6 +614,20 @@ mod tests {
             err.contains(message),
             "{err:?} does not contain {message:?}"
         );
+    }
+
+    /// Entries with JSON escapes are decoded before they are read: `\/` is `/`,
+    /// `\u002e` is `.`.
+    #[test]
+    fn escaped_entries_are_decoded() {
+        let json = br#"{"registries": {"allow": ["ghcr\u002eio\/acme"]}}"#;
+        assert_eq!(check(json), Ok(()));
+        let raw = RawSettings::from_json(json).expect("json");
+        let rules = Rules::from_raw(&raw).expect("valid");
+        let image = crate::reference::parse("ghcr.io/acme/app:1").expect("image");
+        assert!(rules.registries_allow.iter().any(|p| p.matches(&image)));
+        let other = crate::reference::parse("ghcr.io/other/app:1").expect("image");
+        assert!(!rules.registries_allow.iter().any(|p| p.matches(&other)));
     }
 
     #[test]

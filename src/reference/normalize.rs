@@ -136,7 +136,7 @@ mod tests {
     use super::*;
     use rstest::rstest;
 
-    const D: &str = "sha256:7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa";
+    use crate::test_support::D;
 
     /// (domain, path, tag, digest) of a parsed reference.
     fn parts(image: &str) -> Result<(String, String, Option<String>, Option<String>), ParseError> {
