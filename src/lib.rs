@@ -28,13 +28,6 @@ pub mod tag_pattern;
 pub mod validation;
 pub mod workload;
 
-/// What the unit tests of several modules share.
-#[cfg(test)]
-mod test_support {
-    /// A valid sha256 digest, the one the tests' images are pinned to.
-    pub const D: &str = "sha256:7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa";
-}
-
 use kubewarden_policy_sdk::protocol_version_guest;
 use kubewarden_policy_sdk::settings::SettingsValidationResponse;
 use wapc_guest::{register_function, CallResult};
@@ -59,4 +52,11 @@ fn validate_settings(payload: &[u8]) -> CallResult {
         valid: verdict.is_ok(),
         message: verdict.err(),
     })?)
+}
+
+/// What the unit tests of several modules share.
+#[cfg(test)]
+mod test_support {
+    /// A valid sha256 digest, the one the tests' images are pinned to.
+    pub const D: &str = "sha256:7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa";
 }
