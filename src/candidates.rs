@@ -20,7 +20,7 @@
 //! entries, entries with a port and odd paths are always kept, and the
 //! matching that follows is the full one.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 
 use crate::bytes::{self, bytes_below, ONES};
 use crate::reference::{Host, Reference, DOCKER_HUB_ALIASES};
@@ -40,6 +40,7 @@ pub struct Candidates<'r> {
     firsts: Vec<u64>,
 }
 
+#[derive(Debug)]
 struct HostImages<'r> {
     /// As written in the image (compared case-insensitively).
     name: &'r str,
@@ -48,18 +49,8 @@ struct HostImages<'r> {
     /// Entry paths compared with every image path so far.
     looks: Cell<u32>,
     /// The slots of a [`PrefixSet`] of the images' paths, built once
-    /// [`LINEAR_LOOKS`] entry paths were compared one by one; empty until then.
-    prefixes: Cell<Vec<u64>>,
-}
-
-impl std::fmt::Debug for HostImages<'_> {
-    // By hand: a `Cell` of a `Vec` shows only by being emptied.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HostImages")
-            .field("name", &self.name)
-            .field("paths", &self.paths)
-            .finish_non_exhaustive()
-    }
+    /// [`LINEAR_LOOKS`] entry paths were compared one by one.
+    prefixes: OnceCell<Vec<u64>>,
 }
 
 /// Entry paths on one host compared with each of several image paths before
@@ -154,7 +145,7 @@ impl<'r> Candidates<'r> {
                             None => Paths::Any,
                         },
                         looks: Cell::new(0),
-                        prefixes: Cell::new(Vec::new()),
+                        prefixes: OnceCell::new(),
                     });
                 }
             }
@@ -350,14 +341,7 @@ impl HostImages<'_> {
                     .any(|path| bytes::is_path_prefix(prefix, path.as_bytes()))
             }
             Paths::Many(paths) => {
-                // Taken out and put back: a `Cell` needs no borrow checks.
-                let mut slots = self.prefixes.take();
-                if slots.is_empty() {
-                    slots = PrefixSet::of(paths);
-                }
-                let found = PrefixSet::may_hold(&slots, prefix);
-                self.prefixes.set(slots);
-                found
+                PrefixSet::may_hold(self.prefixes.get_or_init(|| PrefixSet::of(paths)), prefix)
             }
         }
     }
@@ -404,6 +388,7 @@ impl PrefixSet {
     /// The slot that holds the hash of `b`, or else the free one where it
     /// would go (at most half the slots are used, so there is one); and the
     /// hash, never 0.
+    #[inline(always)]
     fn find(slots: &[u64], b: &[u8]) -> (usize, u64) {
         let h = bytes::hash(b) | 1;
         // The hash's high bits pick where to start, as many as the slots' count has.
@@ -616,9 +601,7 @@ mod tests {
             c.may_match(other.as_bytes(), Shape::of(other.as_bytes()));
         }
         if let Some(h) = c.hosts.iter().find(|h| h.name.eq_ignore_ascii_case(host)) {
-            let slots = h.prefixes.take();
-            assert!(!slots.is_empty(), "no table for {host}");
-            h.prefixes.set(slots);
+            assert!(h.prefixes.get().is_some(), "no table for {host}");
         }
         (first, c.may_match(b, Shape::of(b)))
     }
@@ -716,9 +699,7 @@ mod tests {
         assert!(expected.contains(&true) && expected.contains(&false));
         // The first LINEAR_LOOKS answers are one-by-one compares, the rest the table's.
         assert_eq!(answers(&c), expected);
-        let slots = c.hosts[0].prefixes.take();
-        assert!(!slots.is_empty());
-        c.hosts[0].prefixes.set(slots);
+        assert!(c.hosts[0].prefixes.get().is_some());
         assert_eq!(answers(&c), expected);
     }
 
