@@ -64,7 +64,7 @@ enum Paths<'r> {
     Any,
     /// One path, the common case, kept without allocating.
     One(&'r str),
-    /// Several paths.
+    /// Several paths (a path may be there more than once).
     Many(Vec<&'r str>),
 }
 
@@ -74,8 +74,12 @@ impl<'r> Paths<'r> {
             (_, None) | (Paths::Any, _) => Paths::Any,
             (Paths::One(first), Some(path)) if first == path => Paths::One(first),
             (Paths::One(first), Some(path)) => Paths::Many(vec![first, path]),
+            // Only a repeat of the last path is left out: a search of all
+            // would cost each request images times images compares, and a
+            // path twice only costs the first looks one compare more (the
+            // table holds each prefix once).
             (Paths::Many(mut paths), Some(path)) => {
-                if !paths.contains(&path) {
+                if paths.last() != Some(&path) {
                     paths.push(path);
                 }
                 Paths::Many(paths)
@@ -428,6 +432,8 @@ mod tests {
     #[case::path_lookalike("ghcr.io/acme", &["ghcr.io/acme-evil/app"], false)]
     #[case::path_longer("ghcr.io/acme/app/x", &["ghcr.io/acme/app"], false)]
     #[case::path_of_second_image("ghcr.io/beta", &["ghcr.io/acme/app", "ghcr.io/beta/app"], true)]
+    #[case::path_after_repeats("ghcr.io/beta", &["ghcr.io/acme/app", "ghcr.io/beta/app", "ghcr.io/acme/app", "ghcr.io/beta/app"], true)]
+    #[case::path_of_no_repeat("ghcr.io/gamma", &["ghcr.io/acme/app", "ghcr.io/beta/app", "ghcr.io/acme/app"], false)]
     #[case::path_empty_kept("ghcr.io/", &["ghcr.io/acme/app"], true)]
     #[case::path_trailing_slash_kept("ghcr.io/acme/", &["ghcr.io/acme/app"], true)]
     // Docker Hub: every spelling, and the library/ path the runtime adds.
