@@ -37,6 +37,44 @@ pub fn same_ignoring_case(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && same_words(a, b, CASE)
 }
 
+/// True when `prefix` is `path` or its first `/`-separated components
+/// (`a/b` of `a/b/c`, not of `a/bc`), compared a word at a time.
+#[inline]
+pub fn is_path_prefix(prefix: &[u8], path: &[u8]) -> bool {
+    path.get(..prefix.len())
+        .is_some_and(|start| same(start, prefix))
+        && matches!(path.get(prefix.len()), None | Some(b'/'))
+}
+
+/// A hash of `b`, read in words as [`same`] reads it: the same bytes give
+/// the same hash. Up to eight bytes, two different strings of one length
+/// never share one (each step multiplies by an odd number, which loses nothing).
+#[inline]
+pub fn hash(b: &[u8]) -> u64 {
+    // Fibonacci hashing's constant: the high bits depend on every bit.
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let n = b.len();
+    let step = |h: u64, w: u64| (h ^ w).wrapping_mul(K);
+    let h = (n as u64).wrapping_mul(K);
+    let part = |i: usize, len: usize| b.get(i..i + len).map_or(0, word);
+    if n >= 8 {
+        let mut h = h;
+        let mut i = 0;
+        while i + 8 < n {
+            h = step(h, part(i, 8));
+            i += 8;
+        }
+        return step(h, part(n - 8, 8));
+    }
+    // Below eight bytes, the first and the last half-words (overlapping), as one word.
+    let w = match n {
+        4.. => part(0, 4) | part(n - 4, 4) << 32,
+        2.. => part(0, 2) | part(n - 2, 2) << 16,
+        _ => part(0, n),
+    };
+    step(h, w)
+}
+
 /// `a` and `b`, of one length, compared in words: eight bytes at a time and
 /// then the last eight (overlapping), or, below eight bytes, the first and
 /// the last four, two or one. Bits of `fold` may differ where both bytes are
@@ -118,6 +156,55 @@ mod tests {
     ) {
         assert_eq!(same(a, b), exact);
         assert_eq!(same_ignoring_case(a, b), ignoring_case);
+    }
+
+    #[rstest]
+    #[case::same(b"team-1", b"team-1", true)]
+    #[case::first_component(b"team-1", b"team-1/app", true)]
+    #[case::two_components(b"team-1/backend", b"team-1/backend/api", true)]
+    #[case::lookalike(b"team-1", b"team-10/app", false)]
+    #[case::shorter_path(b"team-1/app", b"team-1", false)]
+    #[case::cut_component(b"team-1/back", b"team-1/backend/api", false)]
+    #[case::other(b"team-2", b"team-1/app", false)]
+    #[case::case_counts(b"Team-1", b"team-1/app", false)]
+    #[case::empty_prefix(b"", b"team-1", false)]
+    #[case::both_empty(b"", b"", true)]
+    fn path_prefixes(#[case] prefix: &[u8], #[case] path: &[u8], #[case] expected: bool) {
+        assert_eq!(is_path_prefix(prefix, path), expected);
+    }
+
+    /// The same bytes hash alike; lookalikes (of one length or not) do not.
+    #[rstest]
+    #[case::same(b"team-123", b"team-123", true)]
+    #[case::same_long(b"team-123/backend/svc", b"team-123/backend/svc", true)]
+    #[case::empty(b"", b"", true)]
+    #[case::other_team(b"team-123", b"team-124", false)]
+    #[case::longer_lookalike(b"team-1", b"team-10", false)]
+    #[case::trailing_slash(b"team-1", b"team-1/", false)]
+    #[case::zero_byte_added(b"team-1", b"team-1\0", false)]
+    #[case::one_and_empty(b"\0", b"", false)]
+    #[case::case_counts(b"Team-1", b"team-1", false)]
+    #[case::nine(b"team-1000", b"team-1001", false)]
+    #[case::middle_of_long(b"team-123/backend/svc", b"team-123/backenD/svc", false)]
+    fn hashes(#[case] a: &[u8], #[case] b: &[u8], #[case] same: bool) {
+        assert_eq!(hash(a) == hash(b), same);
+    }
+
+    /// Up to eight bytes, no two strings of one length share a hash: every
+    /// byte changed, at every position, to every other value.
+    #[test]
+    fn short_hashes_never_collide() {
+        let text = b"team-1/x";
+        for n in 0..=text.len() {
+            let a = &text[..n];
+            for at in 0..n {
+                for c in 0..=255u8 {
+                    let mut b = a.to_vec();
+                    b[at] = c;
+                    assert_eq!(hash(a) == hash(&b), a == b.as_slice(), "{a:?} {b:?}");
+                }
+            }
+        }
     }
 
     /// Every length from 0 to 40, with one byte changed at each position

@@ -10,9 +10,17 @@
 //! that ends in a dot and its domain, so its domain's length (found by the
 //! entry scan) must be the length of one of the hosts' dot-suffixes.
 //!
+//! Per-team allowlists put hundreds of path prefixes on the host every image
+//! uses. A host's first few such entries are compared with each image path;
+//! after that, the component prefixes of its image paths are hashed into a
+//! table once, so each further entry costs one lookup, whatever the number
+//! of images or of entries.
+//!
 //! The look may keep too much, never too little: wildcards inside labels, IPv6
 //! entries, entries with a port and odd paths are always kept, and the
 //! matching that follows is the full one.
+
+use std::cell::{Cell, OnceCell};
 
 use crate::bytes::{self, bytes_below, ONES};
 use crate::reference::{Host, Reference, DOCKER_HUB_ALIASES};
@@ -38,7 +46,16 @@ struct HostImages<'r> {
     name: &'r str,
     /// The images' repository paths.
     paths: Paths<'r>,
+    /// Entry paths compared with every image path so far.
+    looks: Cell<u32>,
+    /// The slots of a [`PrefixSet`] of the images' paths, built once
+    /// [`LINEAR_LOOKS`] entry paths were compared one by one.
+    prefixes: OnceCell<Vec<u64>>,
 }
+
+/// Entry paths on one host compared with each of several image paths before
+/// the table is built: a short list never pays for it.
+const LINEAR_LOOKS: u32 = 8;
 
 /// The repository paths of the images on one host.
 #[derive(Debug)]
@@ -47,7 +64,7 @@ enum Paths<'r> {
     Any,
     /// One path, the common case, kept without allocating.
     One(&'r str),
-    /// Several paths.
+    /// Several paths (a path may be there more than once).
     Many(Vec<&'r str>),
 }
 
@@ -57,8 +74,12 @@ impl<'r> Paths<'r> {
             (_, None) | (Paths::Any, _) => Paths::Any,
             (Paths::One(first), Some(path)) if first == path => Paths::One(first),
             (Paths::One(first), Some(path)) => Paths::Many(vec![first, path]),
+            // Only a repeat of the last path is left out: a search of all
+            // would cost each request images times images compares, and a
+            // path twice only costs the first looks one compare more (the
+            // table holds each prefix once).
             (Paths::Many(mut paths), Some(path)) => {
-                if !paths.contains(&path) {
+                if paths.last() != Some(&path) {
                     paths.push(path);
                 }
                 Paths::Many(paths)
@@ -127,6 +148,8 @@ impl<'r> Candidates<'r> {
                             Some(path) => Paths::One(path),
                             None => Paths::Any,
                         },
+                        looks: Cell::new(0),
+                        prefixes: OnceCell::new(),
                     });
                 }
             }
@@ -280,7 +303,7 @@ impl HostImages<'_> {
             _ => return false,
         };
         // The path first: entries on a request's host mostly name other paths.
-        if after == Some(b'/') && !path_may_match(b.get(n + 1..).unwrap_or_default(), &self.paths) {
+        if after == Some(b'/') && !self.path_may_match(b.get(n + 1..).unwrap_or_default()) {
             return false;
         }
         // A port is compared by the full match.
@@ -303,24 +326,82 @@ fn is_subdomain(host: &[u8], domain: &[u8]) -> bool {
     *dot == b'.' && bytes::same_ignoring_case(tail, domain)
 }
 
-/// False only when no image path starts with the entry's path, whole components.
-/// Paths the grammar refuses (empty, or ending in `/`) are kept, so the full
-/// parse reports them.
-fn path_may_match(prefix: &[u8], image_paths: &Paths<'_>) -> bool {
-    let under = |path: &&str| {
-        let path = path.as_bytes();
-        path.get(..prefix.len())
-            .is_some_and(|start| bytes::same(start, prefix))
-            && matches!(path.get(prefix.len()), None | Some(b'/'))
-    };
-    // `last`, not `ends_with`: that is a call to `memcmp`, a byte loop in wasm.
-    prefix.is_empty()
-        || prefix.last() == Some(&b'/')
-        || match image_paths {
-            Paths::Any => true,
-            Paths::One(path) => under(path),
-            Paths::Many(paths) => paths.iter().any(under),
+impl HostImages<'_> {
+    /// False only when no image path starts with the entry's path, whole
+    /// components. Paths the grammar refuses (empty, or ending in `/`) are
+    /// kept, so the full parse reports them.
+    fn path_may_match(&self, prefix: &[u8]) -> bool {
+        // `last`, not `ends_with`: that is a call to `memcmp`, a byte loop in wasm.
+        if prefix.is_empty() || prefix.last() == Some(&b'/') {
+            return true;
         }
+        match &self.paths {
+            Paths::Any => true,
+            Paths::One(path) => bytes::is_path_prefix(prefix, path.as_bytes()),
+            Paths::Many(paths) if self.looks.get() < LINEAR_LOOKS => {
+                self.looks.set(self.looks.get() + 1);
+                paths
+                    .iter()
+                    .any(|path| bytes::is_path_prefix(prefix, path.as_bytes()))
+            }
+            Paths::Many(paths) => {
+                PrefixSet::may_hold(self.prefixes.get_or_init(|| PrefixSet::of(paths)), prefix)
+            }
+        }
+    }
+}
+
+/// The hashes of every path's component prefixes (`a`, `a/b` and `a/b/c` of
+/// `a/b/c`), in an open-addressing table of slots: an entry's path is a
+/// prefix of an image path only if its hash is there. Two prefixes may share
+/// a hash, so an entry may be kept for nothing, never dropped.
+struct PrefixSet;
+
+impl PrefixSet {
+    /// The slots for these paths' component prefixes: a power of two of
+    /// them, at most half full, each 0 (free) or a hash with its lowest bit set.
+    fn of(paths: &[&str]) -> Vec<u64> {
+        // Components are a byte or more: a path of `n` bytes has at most
+        // `n / 2 + 1` prefixes.
+        let most: usize = paths.iter().map(|p| p.len() / 2 + 1).sum();
+        let mut slots: Vec<u64> =
+            std::iter::repeat_n(0, (2 * most).next_power_of_two().max(2)).collect();
+        for path in paths {
+            let b = path.as_bytes();
+            // Each prefix ends at a `/` or at the path's end.
+            for end in 0..=b.len() {
+                if matches!(b.get(end), None | Some(b'/')) {
+                    let (i, h) = Self::find(&slots, b.get(..end).unwrap_or_default());
+                    if let Some(slot) = slots.get_mut(i) {
+                        *slot = h;
+                    }
+                }
+            }
+        }
+        slots
+    }
+
+    /// False only when no path has `prefix` as its first components.
+    #[inline(always)]
+    fn may_hold(slots: &[u64], prefix: &[u8]) -> bool {
+        let (i, h) = Self::find(slots, prefix);
+        // Past the slots only if there were none: keep the entry, the full match decides.
+        slots.get(i).is_none_or(|&slot| slot == h)
+    }
+
+    /// The slot that holds the hash of `b`, or else the free one where it
+    /// would go (at most half the slots are used, so there is one); and the
+    /// hash, never 0.
+    #[inline(always)]
+    fn find(slots: &[u64], b: &[u8]) -> (usize, u64) {
+        let h = bytes::hash(b) | 1;
+        // The hash's high bits pick where to start, as many as the slots' count has.
+        let mut i = (h >> (64 - slots.len().trailing_zeros())) as usize;
+        while slots.get(i).is_some_and(|&slot| slot != 0 && slot != h) {
+            i = (i + 1) & (slots.len() - 1);
+        }
+        (i, h)
+    }
 }
 
 #[cfg(test)]
@@ -351,6 +432,8 @@ mod tests {
     #[case::path_lookalike("ghcr.io/acme", &["ghcr.io/acme-evil/app"], false)]
     #[case::path_longer("ghcr.io/acme/app/x", &["ghcr.io/acme/app"], false)]
     #[case::path_of_second_image("ghcr.io/beta", &["ghcr.io/acme/app", "ghcr.io/beta/app"], true)]
+    #[case::path_after_repeats("ghcr.io/beta", &["ghcr.io/acme/app", "ghcr.io/beta/app", "ghcr.io/acme/app", "ghcr.io/beta/app"], true)]
+    #[case::path_of_no_repeat("ghcr.io/gamma", &["ghcr.io/acme/app", "ghcr.io/beta/app", "ghcr.io/acme/app"], false)]
     #[case::path_empty_kept("ghcr.io/", &["ghcr.io/acme/app"], true)]
     #[case::path_trailing_slash_kept("ghcr.io/acme/", &["ghcr.io/acme/app"], true)]
     // Docker Hub: every spelling, and the library/ path the runtime adds.
@@ -500,6 +583,130 @@ mod tests {
                 host_end
             }
         );
+    }
+
+    /// The images of the per-team rows: many paths on one host, lookalike
+    /// teams, a deeper path, and two Docker Hub images.
+    const TEAM_IMAGES: [&str; 6] = [
+        "registry.corp.example/team-1/app:1",
+        "registry.corp.example/team-10/backend/api:2",
+        "registry.corp.example/team-100/svc",
+        "registry.corp.example/team-7/svc@sha256:7cc4b5aefd1d0cadf8d97d4350462ba51c694ebca145b08d7d41b41acc8db5aa",
+        "nginx:1.27",
+        "bitnami/redis:7",
+    ];
+
+    /// Whether `entry` may match, asked first while the entry's host still
+    /// compares paths one by one, then again once its table is built.
+    fn before_and_after_the_table(c: &Candidates<'_>, entry: &str) -> (bool, bool) {
+        let b = entry.as_bytes();
+        let first = c.may_match(b, Shape::of(b));
+        let host = entry.split(['/', ':']).next().unwrap_or_default();
+        for k in 0..=LINEAR_LOOKS {
+            let other = format!("{host}/warm-up-{k}");
+            c.may_match(other.as_bytes(), Shape::of(other.as_bytes()));
+        }
+        if let Some(h) = c.hosts.iter().find(|h| h.name.eq_ignore_ascii_case(host)) {
+            assert!(h.prefixes.get().is_some(), "no table for {host}");
+        }
+        (first, c.may_match(b, Shape::of(b)))
+    }
+
+    /// Hundreds of teams on one registry: the table answers as the
+    /// one-by-one compare does, whole components only.
+    #[rstest]
+    #[case::team_1("registry.corp.example/team-1", true)]
+    #[case::team_10("registry.corp.example/team-10", true)]
+    #[case::team_100("registry.corp.example/team-100", true)]
+    #[case::team_with_digest_image("registry.corp.example/team-7", true)]
+    #[case::other_team("registry.corp.example/team-2", false)]
+    #[case::longer_lookalike("registry.corp.example/team-1000", false)]
+    #[case::shorter_lookalike("registry.corp.example/team-", false)]
+    #[case::glued_lookalike("registry.corp.example/team-1x", false)]
+    #[case::repository_itself("registry.corp.example/team-1/app", true)]
+    #[case::deeper("registry.corp.example/team-10/backend", true)]
+    #[case::deepest("registry.corp.example/team-10/backend/api", true)]
+    #[case::past_the_repository("registry.corp.example/team-10/backend/api/v2", false)]
+    #[case::deeper_other("registry.corp.example/team-10/frontend", false)]
+    #[case::deeper_under_lookalike("registry.corp.example/team-1/backend", false)]
+    #[case::component_cut_short("registry.corp.example/team-10/back", false)]
+    #[case::tag_is_not_path("registry.corp.example/team-1/app:1", false)]
+    #[case::host_case("REGISTRY.corp.example/team-1", true)]
+    #[case::path_case("registry.corp.example/Team-1", false)]
+    #[case::empty_path_kept("registry.corp.example/", true)]
+    #[case::trailing_slash_kept("registry.corp.example/team-9/", true)]
+    #[case::port_kept("registry.corp.example:5000/team-9", true)]
+    #[case::other_host("ghcr.io/team-1", false)]
+    #[case::hub_library("docker.io/library", true)]
+    #[case::hub_repository("docker.io/library/nginx", true)]
+    #[case::hub_user("index.docker.io/bitnami", true)]
+    #[case::hub_user_repository("registry-1.docker.io/bitnami/redis", true)]
+    #[case::hub_host_case("DOCKER.IO/bitnami", true)]
+    #[case::hub_lookalike("docker.io/bitnami/redis-x", false)]
+    #[case::hub_past_repository("docker.io/library/nginx/x", false)]
+    #[case::hub_other_user("docker.io/acme", false)]
+    fn many_prefixes_on_one_host(#[case] entry: &str, #[case] expected: bool) {
+        let parsed: Vec<Reference> = TEAM_IMAGES
+            .iter()
+            .map(|i| parse(i).expect("image"))
+            .collect();
+        let c = candidates(&parsed, None);
+        assert_eq!(before_and_after_the_table(&c, entry), (expected, expected));
+    }
+
+    /// The table agrees with a plain string compare for every component
+    /// prefix of the images' paths and their lookalikes (a byte more or
+    /// less, a byte changed, a component more), at every depth.
+    #[test]
+    fn table_agrees_with_a_string_compare() {
+        let paths: Vec<String> = (0..40)
+            .map(|i| match i % 3 {
+                0 => format!("team-{i}/app"),
+                1 => format!("team-{i}/backend/api-{i}"),
+                _ => format!("group/team-{i}/a/b/c/d"),
+            })
+            .collect();
+        let images: Vec<String> = paths
+            .iter()
+            .map(|p| format!("registry.corp.example/{p}"))
+            .collect();
+        let parsed: Vec<Reference> = images.iter().map(|i| parse(i).expect("image")).collect();
+        let c = candidates(&parsed, None);
+        let mut prefixes: Vec<String> = Vec::new();
+        for path in &paths {
+            for (i, _) in path.match_indices('/').chain([(path.len(), "")]) {
+                let p = &path[..i];
+                prefixes.extend([
+                    p.to_owned(),
+                    p[..p.len() - 1].to_owned(),
+                    format!("{p}0"),
+                    format!("{p}/x"),
+                    format!("x{}", &p[1..]),
+                ]);
+            }
+        }
+        // A path ending in `/` is kept for the full parse to refuse.
+        let oracle = |prefix: &str| {
+            prefix.ends_with('/')
+                || paths
+                    .iter()
+                    .any(|p| p == prefix || p.starts_with(&format!("{prefix}/")))
+        };
+        let answers = |c: &Candidates<'_>| -> Vec<bool> {
+            prefixes
+                .iter()
+                .map(|p| {
+                    let entry = format!("registry.corp.example/{p}");
+                    c.may_match(entry.as_bytes(), Shape::of(entry.as_bytes()))
+                })
+                .collect()
+        };
+        let expected: Vec<bool> = prefixes.iter().map(|p| oracle(p)).collect();
+        assert!(expected.contains(&true) && expected.contains(&false));
+        // The first LINEAR_LOOKS answers are one-by-one compares, the rest the table's.
+        assert_eq!(answers(&c), expected);
+        assert!(c.hosts[0].prefixes.get().is_some());
+        assert_eq!(answers(&c), expected);
     }
 
     #[rstest]

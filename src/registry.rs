@@ -24,6 +24,7 @@
 use std::net::Ipv6Addr;
 
 use crate::allow_wildcards;
+use crate::bytes;
 use crate::glob::{self, Glob};
 use crate::reference::grammar::{self, ComponentError};
 use crate::reference::{same_port, Host, Reference, DOCKER_HUB, DOCKER_HUB_ALIASES};
@@ -127,12 +128,13 @@ impl<'a> RegistryPattern<'a> {
 
     /// True when the image's registry (and path, if the entry has one) is covered.
     pub fn matches(&self, image: &Reference<'_>) -> bool {
-        self.registry
-            .covers_any_port(&image.domain.host, image.domain.port)
-            && self.path.is_none_or(|prefix| {
-                let mut components = image.path_components();
-                grammar::parts(prefix, b'/').all(|want| components.next() == Some(want))
-            })
+        // The path first, a word at a time: per-team prefixes on one host
+        // mostly differ from an image in their path alone.
+        self.path
+            .is_none_or(|prefix| bytes::is_path_prefix(prefix.as_bytes(), image.path.as_bytes()))
+            && self
+                .registry
+                .covers_any_port(&image.domain.host, image.domain.port)
     }
 
     /// The `[*.]host[:port]` part as written.

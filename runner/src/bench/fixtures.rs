@@ -16,6 +16,15 @@ pub const SCALING: [usize; 5] = [1, 10, 25, 50, 100];
 /// `registries.allow` lengths of the entries series.
 pub const ENTRIES: [usize; 4] = [3, 100, 1000, 10_000];
 
+/// The one registry every image of the one-host series lives on.
+pub const ONE_HOST: &str = "registry.corp.example";
+
+/// Counts of per-team path prefixes on [`ONE_HOST`] in the one-host series.
+pub const ONE_HOST_PREFIXES: [usize; 4] = [100, 300, 1000, 3000];
+
+/// Containers of the one-host Deployment.
+pub const ONE_HOST_CONTAINERS: usize = 45;
+
 /// One request, read and serialized once.
 pub struct Request {
     /// Short name for the tables.
@@ -205,6 +214,31 @@ impl EntryKind {
 }
 
 impl NamedSettings {
+    /// `n` per-team path prefixes on [`ONE_HOST`] (`registry.corp.example/team-000`
+    /// on): the per-team allowlist of one shared registry.
+    pub fn one_host_prefixes(n: usize) -> Result<Self> {
+        Self::new((0..n).map(team_prefix).collect())
+    }
+
+    /// About 1,200 entries of which 300 are per-team prefixes on
+    /// [`ONE_HOST`], one in four, among entries generated as for
+    /// [`NamedSettings::large`] (hosts, prefixes on several hosts, wildcards).
+    pub fn one_host_mixed() -> Result<Self> {
+        let (hosts, prefixes, wildcards) = (720, 144, 36);
+        let mut others = (0..hosts)
+            .map(|i| EntryKind::HostsSharingFirstBytes.entry(i))
+            .chain((0..prefixes).map(|i| EntryKind::PathPrefixes.entry(i)))
+            .chain((0..wildcards).map(|i| EntryKind::Wildcards.entry(i)));
+        let mut allow = Vec::with_capacity(1200);
+        for team in 0..300 {
+            allow.extend(others.by_ref().take(3));
+            allow.push(team_prefix(team));
+        }
+        let mut named = Self::new(allow)?;
+        named.name = format!("mixed {}", named.name);
+        Ok(named)
+    }
+
     /// `n` entries of one kind, the last three of them the real registries.
     pub fn of_kind(kind: EntryKind, n: usize) -> Result<Self> {
         let generated_count = n.saturating_sub(SMALL_ALLOW.len());
@@ -212,6 +246,32 @@ impl NamedSettings {
         allow.extend(SMALL_ALLOW.iter().map(|s| (*s).to_owned()));
         Self::new(allow)
     }
+}
+
+/// `registry.corp.example/team-NNN`: the prefix of team `i`.
+fn team_prefix(i: usize) -> String {
+    format!("{ONE_HOST}/team-{i:03}")
+}
+
+/// The Deployment of the one-host series: [`ONE_HOST_CONTAINERS`] containers
+/// (made as [`deployment_with`] makes them), every image on [`ONE_HOST`],
+/// each under its own team's prefix (teams 0 to 99, so every list of the
+/// series admits it), a third of them one component deeper.
+pub fn one_host_deployment(template: &Request) -> Result<Request> {
+    let mut request = deployment_with(template, ONE_HOST_CONTAINERS)?;
+    let containers = request.review["request"]["object"]["spec"]["template"]["spec"]["containers"]
+        .as_array_mut()
+        .ok_or_else(|| anyhow!("fixture has no containers"))?;
+    for (i, c) in containers.iter_mut().enumerate() {
+        // 7 and 100 are coprime: 45 different teams, spread over the first 100.
+        let team = team_prefix(i * 7 % 100);
+        let image = match i % 3 {
+            2 => format!("{team}/backend/svc-{i}:1.{i}"),
+            _ => format!("{team}/svc-{i}:1.{i}"),
+        };
+        c["image"] = Value::String(image);
+    }
+    Request::from_review(format!("one_host_{ONE_HOST_CONTAINERS}"), request.review)
 }
 
 /// A Deployment with `n` containers, made from the 50-container fixture:

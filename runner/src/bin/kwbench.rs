@@ -38,7 +38,7 @@ use anyhow::{anyhow, Context, Result};
 use clap::Parser;
 use kwrunner::{Policy, ValidateRequest, ValidationResponse};
 
-use fixtures::{EntryKind, NamedSettings, Request, ENTRIES, SCALING};
+use fixtures::{EntryKind, NamedSettings, Request, ENTRIES, ONE_HOST_PREFIXES, SCALING};
 use stats::{fmt_bytes, fmt_ratio, fmt_us, Summary, Table};
 use timing::{Counts, Guest, Mode};
 
@@ -228,6 +228,7 @@ fn run(cli: &Cli) -> Result<()> {
         let scaling = scaling_table(&guests, &deployment_50, &small, counts)?;
         let entries = entries_table(&guests, &pod_realistic, counts)?;
         entries_by_kind_table(&guests, &pod_realistic, counts)?;
+        let one_host = one_host_table(&guests, &deployment_50, counts)?;
         memory_table(
             &[&policy, &floor_call, &floor_scan],
             &requests,
@@ -247,7 +248,7 @@ fn run(cli: &Cli) -> Result<()> {
                 counts,
             )?;
         }
-        targets(&policy, &results, &scaling, &entries);
+        targets(&policy, &results, &scaling, &entries, &one_host);
     } else {
         variants_table(
             &policy,
@@ -411,6 +412,18 @@ fn dump_payloads(dir: &Path, requests: &[&Request], settings: &[&NamedSettings])
             std::fs::write(&path, r.prepare(&s.settings)?.payload())?;
             println!("{}", path.display());
         }
+    }
+    // The one-host series, its lists named by their lengths (the mixed one, 1,200).
+    let one_host = fixtures::one_host_deployment(template)?;
+    let mut lists: Vec<NamedSettings> = ONE_HOST_PREFIXES
+        .iter()
+        .map(|n| NamedSettings::one_host_prefixes(*n))
+        .collect::<Result<_>>()?;
+    lists.push(NamedSettings::one_host_mixed()?);
+    for s in &lists {
+        let path = dir.join(format!("{}.{}.json", one_host.name, s.entries));
+        std::fs::write(&path, one_host.prepare(&s.settings)?.payload())?;
+        println!("{}", path.display());
     }
     Ok(())
 }
@@ -838,6 +851,66 @@ fn entries_by_kind_table(guests: &[Guest], request: &Request, counts: Counts) ->
     Ok(())
 }
 
+/// (settings name, mode, measured) for each list of the one-host series.
+type OneHostSeries = Vec<(String, Mode, Measured)>;
+
+/// Per-team allowlists on one shared registry: a Deployment whose 45 images
+/// all live on one host, judged with 100..3,000 path prefixes on that host
+/// (and a mixed list). Every prefix shares the images' host, so only its
+/// path tells it apart: the policy's own cost should not grow with the list.
+fn one_host_table(guests: &[Guest], template: &Request, counts: Counts) -> Result<OneHostSeries> {
+    let request = fixtures::one_host_deployment(template)?;
+    println!(
+        "## one host: {} ({} containers, every image on {} under its own team) judged with per-team path prefixes on that host (µs)",
+        request.name,
+        request.containers,
+        fixtures::ONE_HOST
+    );
+    println!();
+    let mut settings: Vec<NamedSettings> = ONE_HOST_PREFIXES
+        .iter()
+        .map(|n| NamedSettings::one_host_prefixes(*n))
+        .collect::<Result<_>>()?;
+    settings.push(NamedSettings::one_host_mixed()?);
+    let mut table = Table::new(
+        &[
+            "mode",
+            "entries",
+            "payload B",
+            "policy med",
+            "p99",
+            "floor-scan med",
+            "p99",
+            "policy-scan",
+            "/floor-scan",
+        ],
+        1,
+    );
+    let mut series = OneHostSeries::new();
+    for mode in [Mode::Cold, Mode::Warm] {
+        for s in &settings {
+            let prepared = request.prepare(&s.settings)?;
+            let m = Measured::of(&timing::validate(guests, &prepared, mode, counts)?);
+            table.row(vec![
+                mode.to_string(),
+                s.name.clone(),
+                fmt_bytes(prepared.payload().len()),
+                fmt_us(m.policy.median_us()),
+                fmt_us(m.policy.p99_us()),
+                fmt_us(m.scan.median_us()),
+                fmt_us(m.scan.p99_us()),
+                fmt_us(m.policy.median_us() - m.scan.median_us()),
+                fmt_ratio(m.over_scan()),
+            ]);
+            series.push((s.name.clone(), mode, m));
+        }
+    }
+    println!("{}", table.render());
+    println!("mixed: 900 entries generated as for 1,253 (hosts, path prefixes on four hosts, wildcards), a team prefix on the one host after every three");
+    println!();
+    Ok(series)
+}
+
 /// Checks a probe answer the way the runner would: `accepted: true`.
 fn accepted(guest: &str, answer: &[u8]) -> Result<()> {
     let response: ValidationResponse = serde_json::from_slice(answer)?;
@@ -1013,6 +1086,7 @@ fn targets(
     results: &BTreeMap<Key, Measured>,
     scaling: &Scaling,
     entries: &EntriesSeries,
+    one_host: &OneHostSeries,
 ) {
     println!("## targets (medians, this run)");
     println!();
@@ -1040,6 +1114,17 @@ fn targets(
                 "pod_realistic, {} entries, {mode}: policy / floor-scan",
                 fmt_bytes(*n)
             ),
+            fmt_ratio(m.over_scan()),
+            limit.clone(),
+            verdict(m.over_scan() <= OVER_SCAN_LIMIT),
+        ]);
+    }
+    for (name, mode, m) in one_host
+        .iter()
+        .filter(|(name, _, _)| name == "3,000" || name.starts_with("mixed"))
+    {
+        table.row(vec![
+            format!("one host, 45 containers, {name} entries, {mode}: policy / floor-scan"),
             fmt_ratio(m.over_scan()),
             limit.clone(),
             verdict(m.over_scan() <= OVER_SCAN_LIMIT),
