@@ -74,6 +74,13 @@ const LABEL_GLOB: Glob = Glob {
 impl<'a> RegistryPattern<'a> {
     /// Parses an entry, or says what is wrong with it.
     pub fn parse(entry: &'a str) -> Result<Self, String> {
+        Self::parse_after(entry, None)
+    }
+
+    /// Parses an entry; when `last` (the entry parsed before it) names the
+    /// same `[*.]host[:port]`, its reading is reused: per-team prefixes on one
+    /// host repeat it in every entry, and a request compiles each kept one.
+    pub fn parse_after(entry: &'a str, last: Option<&RegistryPattern<'a>>) -> Result<Self, String> {
         if entry.is_empty() {
             return Err("empty entry".into());
         }
@@ -97,7 +104,10 @@ impl<'a> RegistryPattern<'a> {
                     .into(),
             );
         }
-        let registry = DomainPattern::parse(domain)?;
+        let registry = match last {
+            Some(last) if last.domain == domain => last.registry.clone(),
+            _ => DomainPattern::parse(domain)?,
+        };
         if let Some(path) = path {
             if path.contains([':', '@']) {
                 return Err("a registry entry has no tag or digest; use images.allow or images.reject for single images".into());
@@ -590,5 +600,62 @@ mod tests {
             err.contains(message),
             "{err:?} does not contain {message:?}"
         );
+    }
+
+    /// An entry read after another on the same `[*.]host[:port]` matches what
+    /// it matches when read alone.
+    #[rstest]
+    #[case::same_host(
+        "registry.corp.example/team-1",
+        "registry.corp.example/team-2",
+        "registry.corp.example/team-2/app:1",
+        true
+    )]
+    #[case::same_host_other_team(
+        "registry.corp.example/team-1",
+        "registry.corp.example/team-2",
+        "registry.corp.example/team-1/app:1",
+        false
+    )]
+    #[case::other_port(
+        "registry.corp.example/team-1",
+        "registry.corp.example:5000/team-1",
+        "registry.corp.example/team-1/app:1",
+        false
+    )]
+    #[case::port_then_none(
+        "registry.corp.example:5000/team-1",
+        "registry.corp.example/team-1",
+        "registry.corp.example:5000/team-1/app:1",
+        true
+    )]
+    #[case::wildcard_then_host(
+        "*.corp.example/team-1",
+        "corp.example/team-1",
+        "eu.corp.example/team-1/app:1",
+        false
+    )]
+    fn read_after_another(
+        #[case] first: &str,
+        #[case] second: &str,
+        #[case] image: &str,
+        #[case] expected: bool,
+    ) {
+        let first = RegistryPattern::parse(first).expect("valid entry");
+        let after = RegistryPattern::parse_after(second, Some(&first)).expect("valid entry");
+        let alone = RegistryPattern::parse(second).expect("valid entry");
+        let image = parse(image).expect("valid image");
+        assert_eq!(after.matches(&image), expected);
+        assert_eq!(alone.matches(&image), expected);
+        assert_eq!(after, alone);
+    }
+
+    #[test]
+    fn an_invalid_entry_after_a_valid_one_is_refused() {
+        let first = RegistryPattern::parse("ghcr.io/acme").expect("valid entry");
+        let err = RegistryPattern::parse_after("ghcr.io/Acme", Some(&first)).expect_err("invalid");
+        assert_eq!(err, "the path must be lowercase");
+        let err = RegistryPattern::parse_after("ghcr.io:0/x", Some(&first)).expect_err("invalid");
+        assert_eq!(err, "\"0\" is not a port number (1-65535)");
     }
 }

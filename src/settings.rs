@@ -165,7 +165,7 @@ impl<'a> Rules<'a> {
                 registry_candidate,
                 sifted_suffices,
                 allowing(
-                    RegistryPattern::parse,
+                    RegistryPattern::parse_after,
                     RegistryPattern::check_allow,
                     loading,
                 ),
@@ -176,7 +176,7 @@ impl<'a> Rules<'a> {
                 registries.and_then(|r| r.reject.as_ref()),
                 registry_candidate,
                 sifted_suffices,
-                RegistryPattern::parse,
+                RegistryPattern::parse_after,
                 &mut errors,
             ),
             tags_reject: compile(
@@ -184,7 +184,7 @@ impl<'a> Rules<'a> {
                 raw.tags.as_ref().and_then(|t| t.reject.as_ref()),
                 |_, _| true,
                 false,
-                TagPattern::parse,
+                |e, _| TagPattern::parse(e),
                 &mut errors,
             ),
             images_allow: compile(
@@ -192,7 +192,11 @@ impl<'a> Rules<'a> {
                 images.and_then(|i| i.allow.as_ref()),
                 |_, _| true,
                 false,
-                allowing(ImagePattern::parse, ImagePattern::check_allow, loading),
+                allowing(
+                    |e, _| ImagePattern::parse(e),
+                    ImagePattern::check_allow,
+                    loading,
+                ),
                 &mut errors,
             ),
             images_reject: compile(
@@ -200,7 +204,7 @@ impl<'a> Rules<'a> {
                 images.and_then(|i| i.reject.as_ref()),
                 |_, _| true,
                 false,
-                ImagePattern::parse,
+                |e, _| ImagePattern::parse(e),
                 &mut errors,
             ),
             registries_warn: compile(
@@ -208,7 +212,7 @@ impl<'a> Rules<'a> {
                 registries.and_then(|r| r.warn.as_ref()),
                 registry_candidate,
                 sifted_suffices,
-                RegistryPattern::parse,
+                RegistryPattern::parse_after,
                 &mut errors,
             ),
             tags_warn: compile(
@@ -216,7 +220,7 @@ impl<'a> Rules<'a> {
                 raw.tags.as_ref().and_then(|t| t.warn.as_ref()),
                 |_, _| true,
                 false,
-                TagPattern::parse,
+                |e, _| TagPattern::parse(e),
                 &mut errors,
             ),
             images_warn: compile(
@@ -224,7 +228,7 @@ impl<'a> Rules<'a> {
                 images.and_then(|i| i.warn.as_ref()),
                 |_, _| true,
                 false,
-                ImagePattern::parse,
+                |e, _| ImagePattern::parse(e),
                 &mut errors,
             ),
             exempt_images: compile(
@@ -232,7 +236,11 @@ impl<'a> Rules<'a> {
                 raw.exempt_images.as_ref(),
                 |_, _| true,
                 false,
-                allowing(ImagePattern::parse, ImagePattern::check_allow, loading),
+                allowing(
+                    |e, _| ImagePattern::parse(e),
+                    ImagePattern::check_allow,
+                    loading,
+                ),
                 &mut errors,
             ),
             enforcement: match raw.enforcement.as_deref() {
@@ -364,12 +372,12 @@ impl Rules<'_> {
 /// An allow list's parser: when `loading` the settings, an entry whose
 /// wildcard reaches a registry the admin did not write out is refused too.
 fn allowing<'a, T>(
-    parse: impl Fn(&'a str) -> Result<T, String>,
+    parse: impl Fn(&'a str, Option<&T>) -> Result<T, String>,
     check: fn(&T) -> Result<(), String>,
     loading: bool,
-) -> impl Fn(&'a str) -> Result<T, String> {
-    move |entry| {
-        let pattern = parse(entry)?;
+) -> impl Fn(&'a str, Option<&T>) -> Result<T, String> {
+    move |entry, last| {
+        let pattern = parse(entry, last)?;
         if loading {
             check(&pattern)?;
         }
@@ -385,7 +393,7 @@ fn compile<'a, T>(
     entries: Option<&'a EntryList<'_>>,
     keep: impl Fn(&[u8], Shape) -> bool,
     sifted_suffices: bool,
-    parse: impl Fn(&'a str) -> Result<T, String>,
+    parse: impl Fn(&'a str, Option<&T>) -> Result<T, String>,
     errors: &mut Vec<String>,
 ) -> Vec<T> {
     let Some(entries) = entries else {
@@ -400,7 +408,7 @@ fn compile<'a, T>(
     };
     let mut out = Vec::with_capacity(selected.len());
     for (i, text) in selected {
-        match parse(text) {
+        match parse(text, out.last()) {
             Ok(item) => out.push(item),
             Err(why) => errors.push(format!("{list}[{i}] \"{}\": {why}", text.escape_debug())),
         }
