@@ -137,21 +137,20 @@ fn non_utf8_files_are_named(#[case] bytes: &[u8], #[case] reason: &str) {
     );
 }
 
-/// A List inside a List is one object (kind List), not expanded: one level,
-/// as kubectl (whose apply then finds no resource for kind List).
+/// A List inside a List is an error, not one admitted object: kubectl reads
+/// one level of List (its apply then finds no resource for kind List), and
+/// the Pods inside must not pass unseen. The items beside it are still read.
 #[test]
-fn list_inside_a_list_is_not_expanded() {
+fn list_inside_a_list_is_an_error() {
     let inner_pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "inner"}});
     let inner = json!({"apiVersion": "v1", "kind": "List", "items": [inner_pod]});
     let outer_pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "outer"}});
-    let document =
-        json!({"apiVersion": "v1", "kind": "List", "items": [inner.clone(), outer_pod.clone()]});
+    let document = json!({"apiVersion": "v1", "kind": "List", "items": [inner, outer_pod.clone()]});
     let expected: Vec<Result<Object, ObjectError>> = vec![
-        Ok(Object {
+        Err(ObjectError {
             item: Some(0),
-            api_version: "v1".to_owned(),
-            kind: "List".to_owned(),
-            value: inner,
+            message: "a List inside a List: kubectl reads one level of List and cannot apply it; list its items in the outer List".to_owned(),
+            not_an_object: false,
         }),
         Ok(Object {
             item: Some(1),
@@ -163,21 +162,19 @@ fn list_inside_a_list_is_not_expanded() {
     assert_eq!(manifests::objects(document), expected);
 }
 
-/// A typed list inside a List: its kind (`PodList`) is kept as written, not
-/// taken as a Pod; its items are not reached either.
+/// A typed list inside a List (`PodList`) is the same error: its items are
+/// not reached by kubectl either.
 #[test]
-fn typed_list_inside_a_list_is_not_expanded() {
+fn typed_list_inside_a_list_is_an_error() {
     let inner =
         json!({"apiVersion": "v1", "kind": "PodList", "items": [{"metadata": {"name": "p"}}]});
-    let document = json!({"apiVersion": "v1", "kind": "List", "items": [inner.clone()]});
-    let objects = manifests::objects(document);
+    let document = json!({"apiVersion": "v1", "kind": "List", "items": [inner]});
     assert_eq!(
-        objects,
-        vec![Ok(Object {
+        manifests::objects(document),
+        vec![Err(ObjectError {
             item: Some(0),
-            api_version: "v1".to_owned(),
-            kind: "PodList".to_owned(),
-            value: inner,
+            message: "a PodList inside a List: kubectl reads one level of List and cannot apply it; list its items in the outer List".to_owned(),
+            not_an_object: false,
         })]
     );
 }

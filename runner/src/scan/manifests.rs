@@ -1102,7 +1102,16 @@ fn collect(
         }
     };
     if let Some(item_kind) = kind.strip_suffix("List") {
-        // Items of a list are not lists themselves: one level, as kubectl.
+        // kubectl reads one level of List: a List among the items reaches
+        // the API server as kind List, which no resource serves, so apply
+        // fails. It is an error here too, never one admitted object hiding
+        // the Pods inside it.
+        if item.is_some() && map.contains_key("items") {
+            found.push(Err(error(format!(
+                "a {kind} inside a List: kubectl reads one level of List and cannot apply it; list its items in the outer List"
+            ))));
+            return;
+        }
         if item.is_none() {
             let items = match map.get("items") {
                 Some(Value::Array(items)) => items.clone(),
