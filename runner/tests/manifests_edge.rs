@@ -43,6 +43,8 @@ enum Tree {
     UpperCaseExtension,
     /// `manifests/` holds only `upper.YAML` and `other.Yml`.
     OnlyUpperCase,
+    /// `manifests/` holds `pod.yaml` and `gone.yaml`, a link to a file that is not there.
+    DanglingLink,
 }
 
 fn build(dir: &TempDir, tree: Tree) {
@@ -71,6 +73,10 @@ fn build(dir: &TempDir, tree: Tree) {
             dir.write("manifests/upper.YAML", POD);
             dir.write("manifests/other.Yml", POD);
         }
+        Tree::DanglingLink => {
+            dir.write("manifests/pod.yaml", POD);
+            symlink("../elsewhere/gone.yaml", manifests.join("gone.yaml")).expect("link");
+        }
     }
 }
 
@@ -91,6 +97,8 @@ fn build(dir: &TempDir, tree: Tree) {
 #[case::upper_case_given(Tree::UpperCaseExtension, &["manifests/upper.YAML"], &[("manifests/upper.YAML", Ok(POD))])]
 // A directory of upper-case names only is said to hold no manifest.
 #[case::only_upper_case(Tree::OnlyUpperCase, &["manifests"], &[("manifests", Err("no .yaml, .yml or .json file in this directory"))])]
+// A link to a file that is gone is an error, never skipped in silence.
+#[case::dangling_link(Tree::DanglingLink, &["manifests"], &[("manifests/gone.yaml", Err("cannot read: No such file or directory (os error 2)")), ("manifests/pod.yaml", Ok(POD))])]
 fn walks_links_and_extensions(
     #[case] tree: Tree,
     #[case] inputs: &[&str],

@@ -119,9 +119,13 @@ fn walk(dir: &Path, sources: &mut Vec<Source>) {
     for entry in entries {
         let path = entry.path();
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        // A link whose target is gone is reported, not skipped: a manifest
+        // the walk cannot read must not pass unseen.
+        let dangling =
+            entry.file_type().is_ok_and(|t| t.is_symlink()) && std::fs::metadata(&path).is_err();
         if is_dir {
             walk(&path, sources);
-        } else if is_manifest(&path) && path.is_file() {
+        } else if is_manifest(&path) && (path.is_file() || dangling) {
             let name = path.display().to_string();
             let source = match beside_manifests(&path) {
                 Some(why) => Source {
