@@ -46,33 +46,84 @@ pub fn is_path_prefix(prefix: &[u8], path: &[u8]) -> bool {
         && matches!(path.get(prefix.len()), None | Some(b'/'))
 }
 
+/// Where the first `c` in `b` is, found a word at a time (`memchr` sets
+/// up for long texts; image strings and entries are short).
+#[inline]
+pub fn find(b: &[u8], c: u8) -> Option<usize> {
+    let first = |i: usize, x: u64| i + (x.trailing_zeros() / 8) as usize;
+    let mut i = 0;
+    while let Some(w) = b.get(i..i + 8) {
+        // The lowest flagged byte is exact (false flags only appear above a true one).
+        let x = bytes_equal(word(w), c);
+        if x != 0 {
+            return Some(first(i, x));
+        }
+        i += 8;
+    }
+    if b.len() >= 8 {
+        // The last eight bytes, overlapping: those before `i` hold no `c`,
+        // so they hold no flag either.
+        let at = b.len() - 8;
+        let x = bytes_equal(word_at(b, at, 8), c);
+        return (x != 0).then(|| first(at, x));
+    }
+    b.iter().position(|&x| x == c)
+}
+
+/// `s` split around its first `sep` (ASCII), as `str::split_once` splits it.
+#[inline]
+pub fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
+    let i = find(s.as_bytes(), sep)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
 /// A hash of `b`, read in words as [`same`] reads it: the same bytes give
 /// the same hash. Up to eight bytes, two different strings of one length
 /// never share one (each step multiplies by an odd number, which loses nothing).
-#[inline]
+#[inline(always)]
 pub fn hash(b: &[u8]) -> u64 {
-    // Fibonacci hashing's constant: the high bits depend on every bit.
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let n = b.len();
-    let step = |h: u64, w: u64| (h ^ w).wrapping_mul(K);
-    let h = (n as u64).wrapping_mul(K);
-    let part = |i: usize, len: usize| b.get(i..i + len).map_or(0, word);
-    if n >= 8 {
+    let h = hash_step(0, n as u64);
+    // Up to sixteen bytes without a loop (a turn costs an epoch check in
+    // wasm); the answers are those of the loop below.
+    if n == 8 {
+        return hash_step(h, word_at(b, 0, 8));
+    }
+    if n > 8 && n <= 16 {
+        return hash_step(hash_step(h, word_at(b, 0, 8)), word_at(b, n - 8, 8));
+    }
+    if n > 16 {
         let mut h = h;
         let mut i = 0;
         while i + 8 < n {
-            h = step(h, part(i, 8));
+            h = hash_step(h, word_at(b, i, 8));
             i += 8;
         }
-        return step(h, part(n - 8, 8));
+        return hash_step(h, word_at(b, n - 8, 8));
     }
     // Below eight bytes, the first and the last half-words (overlapping), as one word.
     let w = match n {
-        4.. => part(0, 4) | part(n - 4, 4) << 32,
-        2.. => part(0, 2) | part(n - 2, 2) << 16,
-        _ => part(0, n),
+        4.. => word_at(b, 0, 4) | word_at(b, n - 4, 4) << 32,
+        2.. => word_at(b, 0, 2) | word_at(b, n - 2, 2) << 16,
+        _ => word_at(b, 0, n),
     };
-    step(h, w)
+    hash_step(h, w)
+}
+
+/// One step of [`hash`]: `w` mixed into `h`. (A function, not a closure: a
+/// closure over `b` would keep the slice in the shadow stack in wasm.)
+#[inline(always)]
+fn hash_step(h: u64, w: u64) -> u64 {
+    // Fibonacci hashing's constant: the high bits depend on every bit.
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    (h ^ w).wrapping_mul(K)
+}
+
+/// The `len` bytes of `b` from `i` as a little-endian word (`len` is 8, 4,
+/// 2, 1 or 0); 0 past the end.
+#[inline(always)]
+fn word_at(b: &[u8], i: usize, len: usize) -> u64 {
+    b.get(i..i + len).map_or(0, word)
 }
 
 /// `a` and `b`, of one length, compared in words: eight bytes at a time and
@@ -173,6 +224,48 @@ mod tests {
         assert_eq!(is_path_prefix(prefix, path), expected);
     }
 
+    /// The first `c` wherever it is: in a word, in the overlapping last
+    /// word, in a text under eight bytes, twice, or nowhere; `str`'s
+    /// `find` and `split_once` are the oracle.
+    #[rstest]
+    #[case::empty("", b'/')]
+    #[case::short_absent("nginx", b'/')]
+    #[case::short_first("/x", b'/')]
+    #[case::short_last("a/", b'/')]
+    #[case::seven("ghcr.io", b'.')]
+    #[case::eight_last("abcdefg/", b'/')]
+    #[case::first_word("ghcr.io/acme/app:1", b'/')]
+    #[case::second_word("registry.corp.example/team-1", b'/')]
+    #[case::in_the_tail("registry.corp.example:5000", b':')]
+    #[case::tail_only_overlap("abcdefghij:", b':')]
+    #[case::twice_in_a_word("a@b@c", b'@')]
+    #[case::twice_across_words("registry.corp.example@sha256:ab@", b'@')]
+    #[case::absent_long("registry.corp.example/team-1/app", b'@')]
+    #[case::high_bytes("\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}:x", b':')]
+    #[case::byte_above_the_one_sought("aaaaaaa;:aaaaa", b':')]
+    fn finds_like_str(#[case] text: &str, #[case] c: u8) {
+        assert_eq!(find(text.as_bytes(), c), text.find(char::from(c)));
+        assert_eq!(split_once(text, c), text.split_once(char::from(c)));
+    }
+
+    /// Every length up to 40, with the byte sought at each position (and
+    /// again later), or absent.
+    #[test]
+    fn finds_at_every_position() {
+        for n in 0..40 {
+            let text = vec![b'a'; n];
+            assert_eq!(find(&text, b'/'), None);
+            for at in 0..n {
+                let mut t = text.clone();
+                t[at] = b'/';
+                if let Some(later) = t.get_mut(at + 3) {
+                    *later = b'/';
+                }
+                assert_eq!(find(&t, b'/'), Some(at), "{n} {at}");
+            }
+        }
+    }
+
     /// The same bytes hash alike; lookalikes (of one length or not) do not.
     #[rstest]
     #[case::same(b"team-123", b"team-123", true)]
@@ -185,6 +278,10 @@ mod tests {
     #[case::one_and_empty(b"\0", b"", false)]
     #[case::case_counts(b"Team-1", b"team-1", false)]
     #[case::nine(b"team-1000", b"team-1001", false)]
+    #[case::sixteen(b"team-1000/api-v1", b"team-1000/api-v2", false)]
+    #[case::sixteen_first_byte(b"team-1000/api-v1", b"Team-1000/api-v1", false)]
+    #[case::seventeen(b"team-1000/api-v12", b"team-1000/api-v13", false)]
+    #[case::seventeen_middle(b"team-1000/api-v12", b"team-1000/apI-v12", false)]
     #[case::middle_of_long(b"team-123/backend/svc", b"team-123/backenD/svc", false)]
     fn hashes(#[case] a: &[u8], #[case] b: &[u8], #[case] same: bool) {
         assert_eq!(hash(a) == hash(b), same);

@@ -72,14 +72,20 @@ impl<'r> Paths<'r> {
     fn add(&mut self, path: Option<&'r str>) {
         *self = match (std::mem::replace(self, Paths::Any), path) {
             (_, None) | (Paths::Any, _) => Paths::Any,
-            (Paths::One(first), Some(path)) if first == path => Paths::One(first),
+            // Word compares: `==` on strings is a call to `memcmp`, a byte loop in wasm.
+            (Paths::One(first), Some(path)) if bytes::same(first.as_bytes(), path.as_bytes()) => {
+                Paths::One(first)
+            }
             (Paths::One(first), Some(path)) => Paths::Many(vec![first, path]),
             // Only a repeat of the last path is left out: a search of all
             // would cost each request images times images compares, and a
             // path twice only costs the first looks one compare more (the
             // table holds each prefix once).
             (Paths::Many(mut paths), Some(path)) => {
-                if paths.last() != Some(&path) {
+                if !paths
+                    .last()
+                    .is_some_and(|last| bytes::same(last.as_bytes(), path.as_bytes()))
+                {
                     paths.push(path);
                 }
                 Paths::Many(paths)
@@ -129,7 +135,7 @@ impl<'r> Candidates<'r> {
             match self
                 .hosts
                 .iter_mut()
-                .find(|h| h.name.eq_ignore_ascii_case(name))
+                .find(|h| bytes::same_ignoring_case(h.name.as_bytes(), name.as_bytes()))
             {
                 Some(known) => known.paths.add(path),
                 None => {
@@ -330,11 +336,24 @@ impl HostImages<'_> {
     /// False only when no image path starts with the entry's path, whole
     /// components. Paths the grammar refuses (empty, or ending in `/`) are
     /// kept, so the full parse reports them.
+    #[inline(never)]
     fn path_may_match(&self, prefix: &[u8]) -> bool {
         // `last`, not `ends_with`: that is a call to `memcmp`, a byte loop in wasm.
         if prefix.is_empty() || prefix.last() == Some(&b'/') {
             return true;
         }
+        // Once built, the table answers alone: this is the step every
+        // further entry of a long per-team list takes.
+        match self.prefixes.get() {
+            Some(slots) => PrefixSet::may_hold(slots, prefix),
+            None => self.path_may_match_before_table(prefix),
+        }
+    }
+
+    /// [`Self::path_may_match`] while there is no table: one path, any path,
+    /// or the first [`LINEAR_LOOKS`] entry paths compared one by one.
+    #[inline(never)]
+    fn path_may_match_before_table(&self, prefix: &[u8]) -> bool {
         match &self.paths {
             Paths::Any => true,
             Paths::One(path) => bytes::is_path_prefix(prefix, path.as_bytes()),
@@ -359,23 +378,26 @@ struct PrefixSet;
 
 impl PrefixSet {
     /// The slots for these paths' component prefixes: a power of two of
-    /// them, at most half full, each 0 (free) or a hash with its lowest bit set.
+    /// them, at most a quarter full (so most lookups take one probe), each 0
+    /// (free) or a hash with its lowest bit set.
     fn of(paths: &[&str]) -> Vec<u64> {
-        // Components are a byte or more: a path of `n` bytes has at most
-        // `n / 2 + 1` prefixes.
-        let most: usize = paths.iter().map(|p| p.len() / 2 + 1).sum();
-        let mut slots: Vec<u64> =
-            std::iter::repeat_n(0, (2 * most).next_power_of_two().max(2)).collect();
+        // The hashes first, so the table is sized by what it holds.
+        let mut hashes = Vec::with_capacity(2 * paths.len());
         for path in paths {
             let b = path.as_bytes();
             // Each prefix ends at a `/` or at the path's end.
             for end in 0..=b.len() {
                 if matches!(b.get(end), None | Some(b'/')) {
-                    let (i, h) = Self::find(&slots, b.get(..end).unwrap_or_default());
-                    if let Some(slot) = slots.get_mut(i) {
-                        *slot = h;
-                    }
+                    hashes.push(bytes::hash(b.get(..end).unwrap_or_default()) | 1);
                 }
+            }
+        }
+        let mut slots: Vec<u64> =
+            std::iter::repeat_n(0, (4 * hashes.len()).next_power_of_two().max(4)).collect();
+        for h in hashes {
+            let i = Self::probe(&slots, Self::start(&slots, h), h);
+            if let Some(slot) = slots.get_mut(i) {
+                *slot = h;
             }
         }
         slots
@@ -384,23 +406,32 @@ impl PrefixSet {
     /// False only when no path has `prefix` as its first components.
     #[inline(always)]
     fn may_hold(slots: &[u64], prefix: &[u8]) -> bool {
-        let (i, h) = Self::find(slots, prefix);
-        // Past the slots only if there were none: keep the entry, the full match decides.
-        slots.get(i).is_none_or(|&slot| slot == h)
+        let h = bytes::hash(prefix) | 1;
+        let i = Self::start(slots, h);
+        // The first probe outside the loop: at most a quarter of the slots
+        // are used, so it mostly decides, and a loop's turn costs an epoch check.
+        match slots.get(i) {
+            Some(&slot) if slot == h => true,
+            Some(0) => false,
+            // Past the slots only if there were none: keep the entry, the full match decides.
+            None => true,
+            Some(_) => slots.get(Self::probe(slots, i, h)) == Some(&h),
+        }
     }
 
-    /// The slot that holds the hash of `b`, or else the free one where it
-    /// would go (at most half the slots are used, so there is one); and the
-    /// hash, never 0.
+    /// Where the search for hash `h` starts: its high bits, as many as the
+    /// slots' count has.
     #[inline(always)]
-    fn find(slots: &[u64], b: &[u8]) -> (usize, u64) {
-        let h = bytes::hash(b) | 1;
-        // The hash's high bits pick where to start, as many as the slots' count has.
-        let mut i = (h >> (64 - slots.len().trailing_zeros())) as usize;
+    fn start(slots: &[u64], h: u64) -> usize {
+        (h >> (64 - slots.len().trailing_zeros())) as usize
+    }
+
+    /// From slot `i` on, the slot that holds `h` or the first free one.
+    fn probe(slots: &[u64], mut i: usize, h: u64) -> usize {
         while slots.get(i).is_some_and(|&slot| slot != 0 && slot != h) {
             i = (i + 1) & (slots.len() - 1);
         }
-        (i, h)
+        i
     }
 }
 

@@ -491,7 +491,8 @@ impl<'a> Reader<'a> {
     fn literal(&mut self, word: &[u8]) -> Result<(), Syntax> {
         let end = self.pos + word.len();
         match self.b.get(self.pos..end) {
-            Some(text) if text == word => {
+            // A word compare: `==` on slices is a call to `memcmp`, a byte loop in wasm.
+            Some(text) if bytes::same(text, word) => {
                 self.pos = end;
                 Ok(())
             }

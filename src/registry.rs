@@ -94,7 +94,7 @@ impl<'a> RegistryPattern<'a> {
                 entry.get(..at).unwrap_or_default()
             ));
         }
-        let (domain, path) = match entry.split_once('/') {
+        let (domain, path) = match bytes::split_once(entry, b'/') {
             Some((d, p)) => (d, Some(p)),
             None => (entry, None),
         };
@@ -105,11 +105,13 @@ impl<'a> RegistryPattern<'a> {
             );
         }
         let registry = match last {
-            Some(last) if last.domain == domain => last.registry.clone(),
+            Some(last) if bytes::same(last.domain.as_bytes(), domain.as_bytes()) => {
+                last.registry.clone()
+            }
             _ => DomainPattern::parse(domain)?,
         };
         if let Some(path) = path {
-            if path.contains([':', '@']) {
+            if path.bytes().any(|c| c == b':' || c == b'@') {
                 return Err("a registry entry has no tag or digest; use images.allow or images.reject for single images".into());
             }
             for component in grammar::parts(path, b'/') {

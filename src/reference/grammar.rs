@@ -31,8 +31,22 @@ pub fn is_label(label: &str) -> bool {
 }
 
 /// Dot-separated labels; no empty label, so no leading, trailing or double dot.
+/// Each [`is_label`], read in one pass: every image's host is read here.
 pub fn is_domain_name(name: &str) -> bool {
-    parts(name, b'.').all(is_label)
+    // The byte before, a dot at the start: a label starts and ends alphanumeric.
+    let mut prev = b'.';
+    for &c in name.as_bytes() {
+        let fits = match c {
+            b'.' => prev.is_ascii_alphanumeric(),
+            b'-' => prev != b'.',
+            _ => c.is_ascii_alphanumeric(),
+        };
+        if !fits {
+            return false;
+        }
+        prev = c;
+    }
+    prev.is_ascii_alphanumeric()
 }
 
 /// The parts of `s` between ASCII `sep` bytes, as `str::split` gives them,
@@ -83,29 +97,36 @@ pub fn check_component(component: &str) -> Result<(), ComponentError> {
     if b.is_empty() {
         return Err(ComponentError::Empty);
     }
-    if b.iter().any(u8::is_ascii_uppercase) {
-        return Err(ComponentError::Uppercase);
-    }
+    // One pass; only a refused component is looked at again, for upper case,
+    // which is named before any other fault.
+    component_shape(b).map_err(|e| match b.iter().any(u8::is_ascii_uppercase) {
+        true => ComponentError::Uppercase,
+        false => e,
+    })
+}
+
+/// A non-empty component's runs and separators, read once.
+fn component_shape(b: &[u8]) -> Result<(), ComponentError> {
     let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
     let mut i = 0;
     loop {
         // A run of alphanumerics...
         let start = i;
-        while i < b.len() && alnum(b[i]) {
+        while b.get(i).is_some_and(|&c| alnum(c)) {
             i += 1;
         }
         if i == start {
             return Err(ComponentError::Invalid);
         }
-        if i == b.len() {
+        let Some(&sep) = b.get(i) else {
             return Ok(());
-        }
+        };
         // ...then one separator: ".", "_", "__" or one or more "-".
-        match b[i] {
+        match sep {
             b'.' => i += 1,
             b'_' => i += if b.get(i + 1) == Some(&b'_') { 2 } else { 1 },
             b'-' => {
-                while i < b.len() && b[i] == b'-' {
+                while b.get(i) == Some(&b'-') {
                     i += 1;
                 }
             }
@@ -220,6 +241,27 @@ mod tests {
     #[case::double_dot("ghcr..io", false)]
     fn domain_name(#[case] input: &str, #[case] valid: bool) {
         assert_eq!(is_domain_name(input), valid);
+    }
+
+    /// The one-pass reading agrees with the grammar's words (labels joined by
+    /// dots) on every string of up to five bytes from letters of both cases,
+    /// a digit, the two separators and two bytes no host has.
+    #[test]
+    fn domain_name_is_labels_joined_by_dots() {
+        let alphabet = ["a", "Z", "0", "-", ".", "_", "é"];
+        let mut texts = vec![String::new()];
+        let mut last = texts.clone();
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(last.iter().cloned());
+        }
+        for text in &texts {
+            let by_labels = text.split('.').all(is_label);
+            assert_eq!(is_domain_name(text), by_labels, "{text:?}");
+        }
     }
 
     #[rstest]

@@ -6,6 +6,7 @@ use std::net::Ipv6Addr;
 
 use super::grammar::{self, ComponentError, DigestError};
 use super::{Domain, Host, ParseError, Reference, DOCKER_HUB};
+use crate::bytes;
 
 /// The legacy Docker Hub name that is rewritten to `docker.io`.
 const LEGACY_DOCKER_HUB: &str = "index.docker.io";
@@ -28,11 +29,11 @@ pub fn parse(image: &str) -> Result<Reference<'_>, ParseError> {
 
     // Digest after the first "@", tag after the first ":" of what is left: the
     // path itself can contain neither.
-    let (name_and_tag, digest) = match remainder.split_once('@') {
+    let (name_and_tag, digest) = match bytes::split_once(remainder, b'@') {
         Some((n, d)) => (n, Some(d)),
         None => (remainder, None),
     };
-    let (name, tag) = match name_and_tag.split_once(':') {
+    let (name, tag) = match bytes::split_once(name_and_tag, b':') {
         Some((n, t)) => (n, Some(t)),
         None => (name_and_tag, None),
     };
@@ -58,7 +59,9 @@ pub fn parse(image: &str) -> Result<Reference<'_>, ParseError> {
     }
 
     // Only the exact name docker.io gets `library/`: `Docker.IO/x` keeps path `x`.
-    let path = if domain.text == DOCKER_HUB && !name.contains('/') {
+    let path = if bytes::same(domain.text.as_bytes(), DOCKER_HUB.as_bytes())
+        && bytes::find(name.as_bytes(), b'/').is_none()
+    {
         // Concatenated by hand: `format!` brings the formatting machinery to every Pod.
         Cow::Owned([OFFICIAL_PREFIX, name].concat())
     } else {
@@ -84,16 +87,17 @@ fn split_domain(image: &str) -> Result<(Domain<'_>, &str), ParseError> {
         host: Host::Name(DOCKER_HUB),
         port: None,
     };
-    let Some((first, rest)) = image.split_once('/') else {
+    let Some((first, rest)) = bytes::split_once(image, b'/') else {
         return Ok((docker_hub, image));
     };
-    let is_registry = first.contains(['.', ':'])
-        || first == "localhost"
-        || first.bytes().any(|c| c.is_ascii_uppercase());
+    let is_registry = first
+        .bytes()
+        .any(|c| c == b'.' || c == b':' || c.is_ascii_uppercase())
+        || bytes::same(first.as_bytes(), b"localhost");
     if !is_registry {
         return Ok((docker_hub, image));
     }
-    if first == LEGACY_DOCKER_HUB {
+    if bytes::same(first.as_bytes(), LEGACY_DOCKER_HUB.as_bytes()) {
         return Ok((docker_hub, rest));
     }
     let domain =
@@ -114,7 +118,7 @@ pub(crate) fn parse_domain(text: &str) -> Option<Domain<'_>> {
         };
         (Host::Ipv6(inner.parse::<Ipv6Addr>().ok(), inner), port)
     } else {
-        let (name, port) = match text.split_once(':') {
+        let (name, port) = match bytes::split_once(text, b':') {
             Some((n, p)) => (n, Some(p)),
             None => (text, None),
         };
