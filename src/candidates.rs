@@ -343,15 +343,18 @@ impl HostImages<'_> {
             return true;
         }
         // Once built, the table answers alone: this is the step every
-        // further entry of a long per-team list takes.
-        match self.prefixes.get() {
-            Some(slots) => PrefixSet::may_hold(slots, prefix),
-            None => self.path_may_match_before_table(prefix),
+        // further entry of a long per-team list takes. One path (the common
+        // case) is compared here too.
+        match (self.prefixes.get(), &self.paths) {
+            (Some(slots), _) => PrefixSet::may_hold(slots, prefix),
+            (None, Paths::One(path)) => bytes::is_path_prefix(prefix, path.as_bytes()),
+            (None, _) => self.path_may_match_before_table(prefix),
         }
     }
 
-    /// [`Self::path_may_match`] while there is no table: one path, any path,
-    /// or the first [`LINEAR_LOOKS`] entry paths compared one by one.
+    /// [`Self::path_may_match`] for several paths or any path, while there
+    /// is no table: the first [`LINEAR_LOOKS`] entry paths are compared one
+    /// by one, then the table is built.
     #[inline(never)]
     fn path_may_match_before_table(&self, prefix: &[u8]) -> bool {
         match &self.paths {
